@@ -1,0 +1,1 @@
+"""Channel adapters: one sub-package per channel kind (sms, email, chat, callback)."""
