@@ -1,0 +1,1 @@
+"""Fixtures and helpers that start real servers for the tests."""
