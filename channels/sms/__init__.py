@@ -1,0 +1,1 @@
+"""SMS channel: one small adapter per gateway over a shared core."""
