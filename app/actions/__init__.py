@@ -1,0 +1,34 @@
+"""Every state change of Teranga is one function here: it writes in one transaction
+and publishes its events after commit. HTTP and websocket handlers, workers and the
+command line call these; they never write tables themselves."""
+
+from app.actions.conversation import assign, reply, resolve
+from app.actions.dispatch import dispatch_for_agent, dispatch_waiting
+from app.actions.ingest import IngestResult, ingest
+from app.actions.outbox import claim_due, delivery_update, record_failure, record_success
+from app.actions.presence import set_presence
+from app.actions.setup import create_channel, create_skill_group, create_tenant, update_channel
+from app.actions.users import create_user, issue_token, login, revoke_token
+
+__all__ = [
+    "IngestResult",
+    "assign",
+    "claim_due",
+    "create_channel",
+    "create_skill_group",
+    "create_tenant",
+    "create_user",
+    "delivery_update",
+    "dispatch_for_agent",
+    "dispatch_waiting",
+    "ingest",
+    "issue_token",
+    "login",
+    "record_failure",
+    "record_success",
+    "reply",
+    "resolve",
+    "revoke_token",
+    "set_presence",
+    "update_channel",
+]

@@ -1,0 +1,291 @@
+"""``ingest``: one inbound message from any channel becomes durable, threaded,
+classified and routed in one transaction; events follow the commit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.context import AppContext, Transaction
+from app.errors import Invalid, NotFound
+from app.events import Event
+from app.models import (
+    Channel,
+    Contact,
+    ContactIdentity,
+    Interaction,
+    InteractionEvent,
+    Message,
+    SkillGroup,
+    Tenant,
+)
+from app.models.interactions import OPEN_STATUSES
+from app.serializers import message_dict
+from app.services import assignment
+from app.services.classification import GroupRules
+from app.services.html import sanitize_html
+from app.services.identities import normalize_identity
+from channels.types import Identity, InboundMessage
+
+log = logging.getLogger(__name__)
+
+# Two ingests racing on the same new contact or provider id: the loser retries and
+# then finds the winner's rows.
+RACE_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    message_id: int
+    interaction_id: int
+    duplicate: bool = False
+    new_interaction: bool = False
+    assignee_id: int | None = None
+
+
+def ingest(ctx: AppContext, msg: InboundMessage) -> IngestResult:
+    if len(msg.text) > ctx.settings.max_text_chars:
+        raise Invalid(f"text is longer than {ctx.settings.max_text_chars} characters")
+    for attempt in range(RACE_RETRIES):
+        try:
+            return _ingest_once(ctx, msg)
+        except IntegrityError:
+            if attempt == RACE_RETRIES - 1:
+                raise
+            log.info("ingest race on channel %s, retrying", msg.channel_id)
+    raise AssertionError("unreachable")
+
+
+def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
+    with ctx.transaction() as tx:
+        s = tx.session
+        channel = s.get(Channel, msg.channel_id)
+        if channel is None or not channel.is_active:
+            raise NotFound("unknown or inactive channel")
+        assert channel.id is not None
+        if msg.provider_id:
+            seen = s.exec(
+                select(Message.id, Message.interaction_id).where(
+                    Message.tenant_id == channel.tenant_id,
+                    Message.channel_id == channel.id,
+                    Message.direction == "in",
+                    Message.provider_id == msg.provider_id,
+                )
+            ).first()
+            if seen is not None:
+                assert seen[0] is not None
+                return IngestResult(message_id=seen[0], interaction_id=seen[1], duplicate=True)
+        tenant = s.get(Tenant, channel.tenant_id)
+        assert tenant is not None and tenant.id is not None
+        now = ctx.clock()
+        contact, address = _resolve_contact(s, tenant, msg.sender, msg.other_identities, now)
+        interaction, created = _thread(ctx, tx, tenant, channel, contact, msg, now)
+        assert interaction.id is not None
+        if created:
+            interaction.meta = {**interaction.meta, "customer_address": address}
+        message = Message(
+            tenant_id=tenant.id,
+            interaction_id=interaction.id,
+            channel_id=channel.id,
+            direction="in",
+            text=msg.text,
+            html=sanitize_html(msg.html) if msg.html else None,
+            subject=msg.subject,
+            provider_id=msg.provider_id,
+            created_at=now,
+            meta=dict(msg.meta),
+        )
+        s.add(message)
+        interaction.last_message_at = now
+        interaction.updated_at = now
+        s.add(interaction)
+        channel.last_message_at = now
+        s.add(channel)
+        s.flush()
+        assert message.id is not None and interaction.id is not None
+        if interaction.status == "queued":
+            assignment.offer(tx, interaction, now)
+        assignment.emit_interaction(
+            tx, interaction, "interaction.created" if created else "interaction.updated"
+        )
+        _emit_message(tx, interaction, message)
+        return IngestResult(
+            message_id=message.id,
+            interaction_id=interaction.id,
+            new_interaction=created,
+            assignee_id=interaction.assignee_id,
+        )
+
+
+def _resolve_contact(
+    s: Session,
+    tenant: Tenant,
+    sender: Identity,
+    others: tuple[Identity, ...],
+    now: datetime,
+) -> tuple[Contact, str]:
+    """Find the customer by any identity they wrote from, or make them a card."""
+    assert tenant.id is not None
+    value = normalize_identity(sender.kind, sender.value, tenant.default_region)
+    ident = s.exec(
+        select(ContactIdentity).where(
+            ContactIdentity.tenant_id == tenant.id,
+            ContactIdentity.kind == sender.kind,
+            ContactIdentity.value == value,
+        )
+    ).first()
+    if ident is not None:
+        contact = s.get(Contact, ident.contact_id)
+        assert contact is not None
+    else:
+        contact = Contact(tenant_id=tenant.id, name=sender.name, created_at=now, updated_at=now)
+        s.add(contact)
+        s.flush()
+        assert contact.id is not None
+        s.add(ContactIdentity(tenant_id=tenant.id, contact_id=contact.id, kind=sender.kind,
+                              value=value, created_at=now))
+    if sender.name and not contact.name:
+        contact.name = sender.name
+        contact.updated_at = now
+        s.add(contact)
+    for other in others:
+        try:
+            other_value = normalize_identity(other.kind, other.value, tenant.default_region)
+        except Invalid:
+            continue  # a visitor's mistyped number must not lose their message
+        known = s.exec(
+            select(ContactIdentity.id).where(
+                ContactIdentity.tenant_id == tenant.id,
+                ContactIdentity.kind == other.kind,
+                ContactIdentity.value == other_value,
+            )
+        ).first()
+        if known is None:
+            assert contact.id is not None
+            s.add(ContactIdentity(tenant_id=tenant.id, contact_id=contact.id, kind=other.kind,
+                                  value=other_value, created_at=now))
+    s.flush()
+    return contact, value
+
+
+def _thread(
+    ctx: AppContext,
+    tx: Transaction,
+    tenant: Tenant,
+    channel: Channel,
+    contact: Contact,
+    msg: InboundMessage,
+    now: datetime,
+) -> tuple[Interaction, bool]:
+    """Attach to the conversation this message continues, or open a new one."""
+    s = tx.session
+    found: Interaction | None = None
+    if msg.interaction_id is not None:
+        candidate = s.get(Interaction, msg.interaction_id)
+        if candidate is not None and candidate.contact_id == contact.id \
+                and candidate.channel_id == channel.id:
+            found = candidate
+    if found is None and msg.thread_refs:
+        refs = list(msg.thread_refs)[:50]
+        iid = s.exec(
+            select(Message.interaction_id)
+            .where(Message.tenant_id == tenant.id, col(Message.provider_id).in_(refs))
+            .order_by(col(Message.id).desc())
+        ).first()
+        if iid is not None:
+            found = s.get(Interaction, iid)
+    if found is None:
+        found = s.exec(
+            select(Interaction)
+            .where(
+                Interaction.contact_id == contact.id,
+                Interaction.channel_id == channel.id,
+                col(Interaction.status).in_(OPEN_STATUSES),
+            )
+            .order_by(col(Interaction.id).desc())
+        ).first()
+    if found is not None:
+        if found.status in OPEN_STATUSES:
+            if found.status == "waiting_customer":
+                # The customer answered: the work is back with its agent, or the queue.
+                found.status = "assigned" if found.assignee_id else "queued"
+                if found.status == "queued":
+                    found.queued_at = now
+            return found, False
+        window = timedelta(days=int(tenant.settings.get("reopen_window_days",
+                                                         ctx.settings.reopen_window_days)))
+        if found.resolved_at and now - found.resolved_at <= window:
+            _reopen(tx, found, now)
+            return found, False
+    return _open(ctx, tx, tenant, channel, contact, msg, now), True
+
+
+def _reopen(tx: Transaction, interaction: Interaction, now: datetime) -> None:
+    assert interaction.id is not None
+    interaction.status = "queued"
+    interaction.resolved_at = None
+    interaction.assignee_id = None
+    interaction.queued_at = now
+    tx.session.add(InteractionEvent(tenant_id=interaction.tenant_id,
+                                    interaction_id=interaction.id, kind="reopened",
+                                    created_at=now))
+
+
+def _open(
+    ctx: AppContext,
+    tx: Transaction,
+    tenant: Tenant,
+    channel: Channel,
+    contact: Contact,
+    msg: InboundMessage,
+    now: datetime,
+) -> Interaction:
+    s = tx.session
+    assert tenant.id is not None and channel.id is not None and contact.id is not None
+    groups = s.exec(
+        select(SkillGroup).where(SkillGroup.tenant_id == tenant.id).order_by(col(SkillGroup.id))
+    ).all()
+    rules = [GroupRules(g.name, tuple(g.keywords or ()), g.is_fallback) for g in groups]
+    text = f"{msg.subject}\n{msg.text}" if msg.subject else msg.text
+    prediction = ctx.classifiers.predict(tenant.id, rules, text)
+    group = next((g for g in groups if g.name == prediction.label), None)
+    queued_at = msg.requested_at if msg.requested_at and msg.requested_at > now else now
+    interaction = Interaction(
+        tenant_id=tenant.id,
+        channel_id=channel.id,
+        channel_kind=channel.kind,
+        contact_id=contact.id,
+        status="queued",
+        skill_group_id=group.id if group else None,
+        classification_label=prediction.label,
+        classification_confidence=prediction.confidence,
+        classification_source=prediction.source,
+        subject=msg.subject[:500] if msg.subject else None,
+        queued_at=queued_at,
+        created_at=now,
+        updated_at=now,
+    )
+    s.add(interaction)
+    s.flush()
+    assert interaction.id is not None
+    s.add(InteractionEvent(
+        tenant_id=tenant.id, interaction_id=interaction.id, kind="created", created_at=now,
+        data={"classification": {"label": prediction.label, "source": prediction.source,
+                                 "confidence": prediction.confidence}},
+    ))
+    return interaction
+
+
+def _emit_message(tx: Transaction, interaction: Interaction, message: Message) -> None:
+    tx.emit(Event(
+        type="message.created",
+        tenant_id=interaction.tenant_id,
+        data=message_dict(message),
+        interaction_id=interaction.id,
+        skill_group_id=interaction.skill_group_id,
+        assignee_id=interaction.assignee_id,
+    ))

@@ -1,0 +1,1 @@
+"""HTTP: the REST API, webhooks, websockets and the server-rendered UI."""

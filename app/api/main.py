@@ -1,0 +1,89 @@
+"""The ASGI application: API, webhooks, websockets, UI and (optionally) workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.api.routes import health, interactions, pages, people, realtime, setup, webhooks
+from app.context import AppContext, build_context
+from app.errors import ActionError
+from channels.sms.base import WebhookError
+
+log = logging.getLogger(__name__)
+
+
+def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) -> FastAPI:
+    ctx = ctx or build_context()
+    run_workers = ctx.settings.workers if workers is None else workers
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from app.workers.runner import Workers
+
+        runner = Workers(ctx) if run_workers else None
+        if runner is not None:
+            await runner.start()
+        app.state.workers = runner
+        try:
+            yield
+        finally:
+            if runner is not None:
+                await runner.stop()
+
+    app = FastAPI(
+        title="Teranga",
+        version="0.1.0",
+        description="Omnichannel contact-centre inbox: email, SMS, chat and call-back in one "
+        "queue, routed by skills.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    for module in (health, setup, people, interactions, webhooks, realtime, pages):
+        app.include_router(module.router)
+    _error_handlers(app)
+    return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ActionError)
+    async def _action_error(_: Request, exc: ActionError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(WebhookError)
+    async def _webhook_error(_: Request, exc: WebhookError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
+        return _unavailable(exc)
+
+    @app.exception_handler(DBAPIError)
+    async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return _unavailable(exc)
+        return await _unexpected(request, exc)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> Any:
+        headers = getattr(exc, "headers", None)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+
+def _unavailable(exc: Exception) -> JSONResponse:
+    # The gateway retries on 503: the message is not lost, only delayed.
+    log.warning("database unavailable: %s", exc.__class__.__name__)
+    return JSONResponse({"detail": "database unavailable, retry later"}, status_code=503,
+                        headers={"Retry-After": "5"})

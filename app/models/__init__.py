@@ -1,0 +1,29 @@
+"""The schema. Every tenant-owned row carries ``tenant_id`` and every unique key
+includes it, so that tenants can later be sharded (Citus, database per group)."""
+
+from app.models.channels import Channel, ChannelState
+from app.models.contacts import Contact, ContactIdentity
+from app.models.interactions import Attachment, Interaction, InteractionEvent, Message
+from app.models.outbox import DeliveryAttempt, OutboxItem
+from app.models.people import AgentSkill, AgentState, AuthToken, Membership, User
+from app.models.tenancy import SkillGroup, Tenant
+
+__all__ = [
+    "AgentSkill",
+    "AgentState",
+    "Attachment",
+    "AuthToken",
+    "Channel",
+    "ChannelState",
+    "Contact",
+    "ContactIdentity",
+    "DeliveryAttempt",
+    "Interaction",
+    "InteractionEvent",
+    "Membership",
+    "Message",
+    "OutboxItem",
+    "SkillGroup",
+    "Tenant",
+    "User",
+]

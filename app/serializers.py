@@ -1,0 +1,152 @@
+"""The public shapes of interactions and messages (the contract), built in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.models import (
+    Channel,
+    Contact,
+    ContactIdentity,
+    Interaction,
+    Message,
+    SkillGroup,
+    Tenant,
+    User,
+)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def message_dict(m: Message, author_name: str | None = None) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "interaction_id": m.interaction_id,
+        "direction": m.direction,
+        "kind": m.kind,
+        "text": m.text,
+        "html": m.html,
+        "subject": m.subject,
+        "created_at": iso(m.created_at),
+        "delivery_status": m.delivery_status,
+        "delivery_error": m.delivery_error,
+        "author": {"id": m.author_id, "name": author_name} if m.author_id else None,
+    }
+
+
+def contact_dicts(session: Session, contact_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    if not contact_ids:
+        return {}
+    ids = sorted(set(contact_ids))
+    out: dict[int, dict[str, Any]] = {}
+    for c in session.exec(select(Contact).where(col(Contact.id).in_(ids))):
+        assert c.id is not None
+        out[c.id] = {
+            "id": c.id,
+            "name": c.name,
+            "phones": [],
+            "emails": [],
+            "vip": c.vip,
+            "sms_opted_out": c.sms_opted_out,
+        }
+    rows = session.exec(
+        select(ContactIdentity)
+        .where(col(ContactIdentity.contact_id).in_(ids))
+        .order_by(col(ContactIdentity.id))
+    )
+    for ident in rows:
+        key = {"phone": "phones", "email": "emails"}.get(ident.kind)
+        if key and ident.contact_id in out:
+            out[ident.contact_id][key].append(ident.value)
+    return out
+
+
+def interaction_dicts(
+    session: Session, interactions: Sequence[Interaction], *, with_preview: bool = True
+) -> list[dict[str, Any]]:
+    """Serialise many interactions with a fixed number of queries."""
+    if not interactions:
+        return []
+    tenants = _names(session, Tenant, Tenant.slug, {i.tenant_id for i in interactions})
+    groups = _names(
+        session, SkillGroup, SkillGroup.name,
+        {i.skill_group_id for i in interactions if i.skill_group_id},
+    )
+    channels = _names(session, Channel, Channel.name, {i.channel_id for i in interactions})
+    assignees = _names(
+        session, User, User.name, {i.assignee_id for i in interactions if i.assignee_id}
+    )
+    contacts = contact_dicts(session, [i.contact_id for i in interactions])
+    previews: dict[int, str] = {}
+    if with_preview:
+        previews = _last_inbound_text(session, [i.id for i in interactions if i.id])
+    out = []
+    for i in interactions:
+        assert i.id is not None
+        out.append(
+            {
+                "id": i.id,
+                "tenant": tenants.get(i.tenant_id),
+                "tenant_id": i.tenant_id,
+                "channel": i.channel_kind,
+                "channel_id": i.channel_id,
+                "channel_name": channels.get(i.channel_id),
+                "status": i.status,
+                "skill_group": groups.get(i.skill_group_id) if i.skill_group_id else None,
+                "skill_group_id": i.skill_group_id,
+                "classification": {
+                    "label": i.classification_label,
+                    "confidence": i.classification_confidence,
+                    "source": i.classification_source,
+                },
+                "language": i.language,
+                "contact": contacts.get(i.contact_id),
+                "assignee": i.assignee_id,
+                "assignee_name": assignees.get(i.assignee_id) if i.assignee_id else None,
+                "priority": i.priority,
+                "subject": i.subject,
+                "preview": previews.get(i.id, ""),
+                "created_at": iso(i.created_at),
+                "updated_at": iso(i.updated_at),
+                "queued_at": iso(i.queued_at),
+                "assigned_at": iso(i.assigned_at),
+                "first_response_at": iso(i.first_response_at),
+                "resolved_at": iso(i.resolved_at),
+                "last_message_at": iso(i.last_message_at),
+                "sla_due_at": iso(i.sla_due_at),
+                "sla_breached_at": iso(i.sla_breached_at),
+            }
+        )
+    return out
+
+
+def _names(session: Session, model: Any, column: Any, ids: set[Any]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.exec(select(model.id, column).where(col(model.id).in_(sorted(ids))))
+    return {row[0]: row[1] for row in rows}
+
+
+def _last_inbound_text(session: Session, interaction_ids: list[int]) -> dict[int, str]:
+    last = (
+        select(Message.interaction_id, func.max(Message.id).label("mid"))
+        .where(col(Message.interaction_id).in_(interaction_ids), Message.kind == "message")
+        .group_by(col(Message.interaction_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(Message.interaction_id, Message.text).join(last, col(Message.id) == last.c.mid)
+    )
+    return {iid: (text or "")[:140] for iid, text in rows}
+
+
+def message_dicts(session: Session, messages: Sequence[Message]) -> list[dict[str, Any]]:
+    authors = _names(session, User, User.name, {m.author_id for m in messages if m.author_id})
+    return [message_dict(m, authors.get(m.author_id) if m.author_id else None) for m in messages]

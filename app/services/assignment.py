@@ -1,0 +1,239 @@
+"""The bridge between the database and the pure ``routing`` library.
+
+Rows become ``routing.Agent`` / ``routing.Work``; the library decides; the decision
+is written back here. On PostgreSQL the agent rows are the locks that keep two
+processes from overfilling one agent, and waiting interactions are claimed with
+``FOR UPDATE SKIP LOCKED`` so that none is handed out twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import Session, col, select
+
+import routing
+from app.context import Transaction
+from app.events import Event
+from app.models import AgentSkill, AgentState, Interaction, InteractionEvent
+from app.serializers import interaction_dicts
+
+# How many waiting interactions one pull looks at: the queue index orders them, so
+# the best candidates are always among the first few.
+PULL_WINDOW = 50
+
+
+def agent_loads(session: Session, user_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Interactions each agent holds right now, per channel kind.
+
+    Only ``assigned`` work counts: an e-mail waiting for the customer's answer does
+    not take the agent's attention, a live chat does (chats stay ``assigned``).
+    """
+    ids = sorted(set(user_ids))
+    loads: dict[int, dict[str, int]] = defaultdict(dict)
+    if not ids:
+        return loads
+    rows = session.exec(
+        select(Interaction.assignee_id, Interaction.channel_kind, func.count())
+        .where(col(Interaction.assignee_id).in_(ids), Interaction.status == "assigned")
+        .group_by(col(Interaction.assignee_id), col(Interaction.channel_kind))
+    )
+    for assignee_id, kind, count in rows:
+        if assignee_id is not None:
+            loads[assignee_id][kind] = count
+    return loads
+
+
+def routing_agent(
+    state: AgentState, skills: dict[int, int], load: dict[str, int]
+) -> routing.Agent:
+    return routing.Agent(
+        id=state.user_id,
+        presence=state.presence,  # type: ignore[arg-type]
+        skills=skills,
+        capacity={k: int(v) for k, v in (state.capacity or {}).items()},
+        load=load,
+        total_capacity=state.total_capacity,
+        idle_since=state.idle_since.timestamp(),
+        languages=frozenset(state.languages or ()),
+        wrap_up_until=state.wrap_up_until.timestamp() if state.wrap_up_until else 0.0,
+    )
+
+
+def routing_work(interaction: Interaction) -> routing.Work:
+    assert interaction.id is not None and interaction.skill_group_id is not None
+    return routing.Work(
+        id=interaction.id,
+        group_id=interaction.skill_group_id,
+        kind=interaction.channel_kind,
+        enqueued_at=interaction.queued_at.timestamp(),
+        priority=interaction.priority,
+        language=interaction.language,
+    )
+
+
+def _available_filter(now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        col(AgentState.presence) == "available",
+        or_(col(AgentState.wrap_up_until).is_(None), col(AgentState.wrap_up_until) <= now),
+    ]
+
+
+def offer(tx: Transaction, interaction: Interaction, now: datetime) -> int | None:
+    """Contact-driven push: hand new work to the best free agent, if any."""
+    if interaction.skill_group_id is None or interaction.status != "queued":
+        return None
+    session = tx.session
+    skill_rows = session.exec(
+        select(AgentSkill.user_id, AgentSkill.level).where(
+            AgentSkill.skill_group_id == interaction.skill_group_id
+        )
+    ).all()
+    if not skill_rows:
+        return None
+    levels = dict(skill_rows)
+    states = session.exec(
+        select(AgentState)
+        .where(col(AgentState.user_id).in_(list(levels)), *_available_filter(now))
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not states:
+        return None
+    loads = agent_loads(session, [s.user_id for s in states])
+    group_id = interaction.skill_group_id
+    agents = [routing_agent(s, {group_id: levels[s.user_id]}, loads[s.user_id]) for s in states]
+    chosen = routing.pick_agent(routing_work(interaction), agents, now.timestamp())
+    if chosen is None:
+        return None
+    state = next(s for s in states if s.user_id == chosen.id)
+    assign(tx, interaction, state, now, reason="acd")
+    return chosen.id
+
+
+def fill(tx: Transaction, agent_id: int, now: datetime) -> list[int]:
+    """Agent-driven pull: give a freed agent the best waiting work, until full."""
+    session = tx.session
+    state = session.exec(
+        select(AgentState)
+        .where(AgentState.user_id == agent_id, *_available_filter(now))
+        .with_for_update()
+    ).first()
+    if state is None:
+        return []
+    skills = dict(
+        session.exec(
+            select(AgentSkill.skill_group_id, AgentSkill.level).where(
+                AgentSkill.user_id == agent_id
+            )
+        ).all()
+    )
+    if not skills:
+        return []
+    agent = routing_agent(state, skills, agent_loads(session, [agent_id])[agent_id])
+    taken: list[int] = []
+    while True:
+        kinds = [k for k in agent.capacity if routing.engine.free_slots(agent, k) > 0]
+        if not kinds:
+            break
+        candidates = session.exec(
+            select(Interaction)
+            .where(
+                Interaction.status == "queued",
+                col(Interaction.skill_group_id).in_(list(skills)),
+                col(Interaction.channel_kind).in_(kinds),
+                Interaction.queued_at <= now,
+            )
+            .order_by(
+                col(Interaction.priority).desc(), col(Interaction.queued_at), col(Interaction.id)
+            )
+            .limit(PULL_WINDOW)
+            .with_for_update(skip_locked=True)
+        ).all()
+        by_id = {i.id: i for i in candidates}
+        work = routing.pick_work(agent, [routing_work(i) for i in candidates], now.timestamp())
+        if work is None:
+            break
+        assign(tx, by_id[work.id], state, now, reason="acd")
+        load = dict(agent.load)
+        load[work.kind] = load.get(work.kind, 0) + 1
+        agent.load = load
+        taken.append(work.id)
+    return taken
+
+
+def assign(
+    tx: Transaction,
+    interaction: Interaction,
+    state: AgentState | None,
+    now: datetime,
+    *,
+    actor_id: int | None = None,
+    reason: str,
+) -> None:
+    """Write an assignment (or, with ``state=None``, put the work back in the queue)."""
+    previous = interaction.assignee_id
+    if state is None:
+        interaction.assignee_id = None
+        interaction.assigned_at = None
+        if interaction.status == "assigned":
+            interaction.status = "queued"
+            interaction.queued_at = now
+    else:
+        interaction.assignee_id = state.user_id
+        interaction.assigned_at = now
+        if interaction.status in ("queued", "assigned"):
+            interaction.status = "assigned"
+        state.idle_since = now
+        tx.session.add(state)
+    interaction.updated_at = now
+    tx.session.add(interaction)
+    assert interaction.id is not None
+    tx.session.add(
+        InteractionEvent(
+            tenant_id=interaction.tenant_id,
+            interaction_id=interaction.id,
+            kind="assigned" if state is not None else "unassigned",
+            actor_id=actor_id,
+            data={"assignee_id": interaction.assignee_id, "previous": previous, "reason": reason},
+            created_at=now,
+        )
+    )
+    emit_interaction(tx, interaction, "interaction.updated", previous_assignee_id=previous)
+
+
+def emit_interaction(
+    tx: Transaction,
+    interaction: Interaction,
+    event_type: str,
+    *,
+    previous_assignee_id: int | None = None,
+) -> None:
+    """Queue one event carrying the interaction as it will be after commit.
+
+    Several changes in one transaction (created, then assigned) make one event: the
+    first type (so clients still learn it is new) with the final data.
+    """
+    tx.session.flush()
+    data = interaction_dicts(tx.session, [interaction])[0]
+    for index, earlier in enumerate(tx.events):
+        if earlier.interaction_id == interaction.id and earlier.type.startswith("interaction."):
+            if earlier.type == "interaction.created":
+                event_type = earlier.type
+            if earlier.previous_assignee_id is not None:
+                previous_assignee_id = earlier.previous_assignee_id
+            del tx.events[index]
+            break
+    tx.emit(
+        Event(
+            type=event_type,
+            tenant_id=interaction.tenant_id,
+            data=data,
+            interaction_id=interaction.id,
+            skill_group_id=interaction.skill_group_id,
+            assignee_id=interaction.assignee_id,
+            previous_assignee_id=previous_assignee_id,
+        )
+    )
