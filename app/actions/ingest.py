@@ -199,12 +199,12 @@ def _thread(
         if iid is not None:
             found = s.get(Interaction, iid)
     if found is None:
+        # The contact's latest conversation on this channel: open, or recently resolved.
         found = s.exec(
             select(Interaction)
             .where(
                 Interaction.contact_id == contact.id,
                 Interaction.channel_id == channel.id,
-                col(Interaction.status).in_(OPEN_STATUSES),
             )
             .order_by(col(Interaction.id).desc())
         ).first()
