@@ -6,6 +6,8 @@ actions against SQLite and PostgreSQL side by side.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import make_engine, utcnow, write_engine
 from app.events import Event, EventBus
+from app.models import Interaction
 
 
 @dataclass
@@ -30,6 +33,11 @@ class AppContext:
 
     def __post_init__(self) -> None:
         self.write_engine = write_engine(self.engine)
+        # SQLite has one writer at a time. Queueing writers on a lock here is far
+        # cheaper than letting them poll SQLite's busy handler (which sleeps).
+        self._write_lock: threading.Lock | contextlib.nullcontext[None] = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
         from app.services.classification import ClassifierCache
 
         self.classifiers = ClassifierCache()
@@ -45,18 +53,72 @@ class AppContext:
     def transaction(self) -> Iterator[Transaction]:
         """One write transaction; its events are published only once it committed."""
         tx = Transaction(Session(self.write_engine, expire_on_commit=False))
-        with tx.session, tx.session.begin():
+        with self._write_lock, tx.session, tx.session.begin():
             yield tx
+            tx.finalize()
         self.bus.publish(tx.events)
 
 
 class Transaction:
+    """A unit of work and the events it will publish after commit.
+
+    Interactions changed several times in one transaction (created, then assigned)
+    are serialised once, just before commit, into one event in the position of the
+    first change, carrying the final state.
+    """
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.events: list[Event] = []
+        self._pending: dict[int, _PendingInteraction] = {}
+        # Latest message text per interaction, when the action knows it (saves a query).
+        self.previews: dict[int, str] = {}
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
+
+    def emit_interaction(
+        self, interaction: Interaction, event_type: str, previous_assignee_id: int | None = None
+    ) -> None:
+        assert interaction.id is not None
+        pending = self._pending.get(interaction.id)
+        if pending is None:
+            placeholder = Event(type=event_type, tenant_id=interaction.tenant_id,
+                                interaction_id=interaction.id)
+            self._pending[interaction.id] = _PendingInteraction(
+                interaction, event_type, previous_assignee_id, placeholder)
+            self.events.append(placeholder)
+            return
+        if pending.event_type != "interaction.created":
+            pending.event_type = event_type
+        if pending.previous_assignee_id is None:
+            pending.previous_assignee_id = previous_assignee_id
+
+    def finalize(self) -> None:
+        if not self._pending:
+            return
+        from app.serializers import interaction_dicts
+
+        self.session.flush()
+        pending = list(self._pending.values())
+        data = interaction_dicts(self.session, [p.interaction for p in pending],
+                                 known_previews=self.previews)
+        for item, body in zip(pending, data, strict=True):
+            i = item.interaction
+            event = Event(type=item.event_type, tenant_id=i.tenant_id, data=body,
+                          interaction_id=i.id, skill_group_id=i.skill_group_id,
+                          assignee_id=i.assignee_id,
+                          previous_assignee_id=item.previous_assignee_id)
+            self.events[self.events.index(item.placeholder)] = event
+        self._pending.clear()
+
+
+@dataclass
+class _PendingInteraction:
+    interaction: Interaction
+    event_type: str
+    previous_assignee_id: int | None
+    placeholder: Event
 
 
 def build_context(settings: Settings | None = None) -> AppContext:

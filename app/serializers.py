@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from app.models import (
@@ -41,12 +42,31 @@ def message_dict(m: Message, author_name: str | None = None) -> dict[str, Any]:
     }
 
 
+def _rows(session: Session, model: Any, ids: set[Any]) -> dict[int, Any]:
+    """Rows by id, from the session's identity map when already loaded (the usual case
+    inside an action), else in one query for all the missing ones."""
+    found: dict[int, Any] = {}
+    missing = []
+    for row_id in ids:
+        if row_id is None:
+            continue
+        obj = session.identity_map.get(identity_key(model, row_id))
+        if obj is not None:
+            found[row_id] = obj
+        else:
+            missing.append(row_id)
+    if missing:
+        for obj in session.exec(select(model).where(col(model.id).in_(sorted(missing)))):
+            found[obj.id] = obj
+    return found
+
+
 def contact_dicts(session: Session, contact_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     if not contact_ids:
         return {}
     ids = sorted(set(contact_ids))
     out: dict[int, dict[str, Any]] = {}
-    for c in session.exec(select(Contact).where(col(Contact.id).in_(ids))):
+    for c in _rows(session, Contact, set(ids)).values():
         assert c.id is not None
         out[c.id] = {
             "id": c.id,
@@ -57,36 +77,38 @@ def contact_dicts(session: Session, contact_ids: Sequence[int]) -> dict[int, dic
             "sms_opted_out": c.sms_opted_out,
         }
     rows = session.exec(
-        select(ContactIdentity)
+        select(ContactIdentity.contact_id, ContactIdentity.kind, ContactIdentity.value)
         .where(col(ContactIdentity.contact_id).in_(ids))
         .order_by(col(ContactIdentity.id))
     )
-    for ident in rows:
-        key = {"phone": "phones", "email": "emails"}.get(ident.kind)
-        if key and ident.contact_id in out:
-            out[ident.contact_id][key].append(ident.value)
+    for contact_id, kind, value in rows:
+        key = {"phone": "phones", "email": "emails"}.get(kind)
+        if key and contact_id in out:
+            out[contact_id][key].append(value)
     return out
 
 
 def interaction_dicts(
-    session: Session, interactions: Sequence[Interaction], *, with_preview: bool = True
+    session: Session,
+    interactions: Sequence[Interaction],
+    *,
+    with_preview: bool = True,
+    known_previews: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Serialise many interactions with a fixed number of queries."""
     if not interactions:
         return []
-    tenants = _names(session, Tenant, Tenant.slug, {i.tenant_id for i in interactions})
-    groups = _names(
-        session, SkillGroup, SkillGroup.name,
-        {i.skill_group_id for i in interactions if i.skill_group_id},
-    )
-    channels = _names(session, Channel, Channel.name, {i.channel_id for i in interactions})
-    assignees = _names(
-        session, User, User.name, {i.assignee_id for i in interactions if i.assignee_id}
-    )
+    tenants = _names(session, Tenant, "slug", {i.tenant_id for i in interactions})
+    groups = _names(session, SkillGroup, "name", {i.skill_group_id for i in interactions})
+    channels = _names(session, Channel, "name", {i.channel_id for i in interactions})
+    assignees = _names(session, User, "name", {i.assignee_id for i in interactions})
     contacts = contact_dicts(session, [i.contact_id for i in interactions])
     previews: dict[int, str] = {}
     if with_preview:
-        previews = _last_inbound_text(session, [i.id for i in interactions if i.id])
+        previews = dict(known_previews or {})
+        unknown = [i.id for i in interactions if i.id and i.id not in previews]
+        if unknown:
+            previews.update(_last_inbound_text(session, unknown))
     out = []
     for i in interactions:
         assert i.id is not None
@@ -127,11 +149,8 @@ def interaction_dicts(
     return out
 
 
-def _names(session: Session, model: Any, column: Any, ids: set[Any]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.exec(select(model.id, column).where(col(model.id).in_(sorted(ids))))
-    return {row[0]: row[1] for row in rows}
+def _names(session: Session, model: Any, attribute: str, ids: set[Any]) -> dict[int, str]:
+    return {row_id: getattr(obj, attribute) for row_id, obj in _rows(session, model, ids).items()}
 
 
 def _last_inbound_text(session: Session, interaction_ids: list[int]) -> dict[int, str]:
@@ -148,5 +167,5 @@ def _last_inbound_text(session: Session, interaction_ids: list[int]) -> dict[int
 
 
 def message_dicts(session: Session, messages: Sequence[Message]) -> list[dict[str, Any]]:
-    authors = _names(session, User, User.name, {m.author_id for m in messages if m.author_id})
+    authors = _names(session, User, "name", {m.author_id for m in messages})
     return [message_dict(m, authors.get(m.author_id) if m.author_id else None) for m in messages]

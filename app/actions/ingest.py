@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 # Two ingests racing on the same new contact or provider id: the loser retries and
 # then finds the winner's rows.
 RACE_RETRIES = 3
+# Channel health ("last message at") is precise to this much.
+HEALTH_STRIDE = timedelta(seconds=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +105,13 @@ def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
         interaction.last_message_at = now
         interaction.updated_at = now
         s.add(interaction)
-        channel.last_message_at = now
-        s.add(channel)
+        if channel.last_message_at is None or now - channel.last_message_at > HEALTH_STRIDE:
+            # Every message of a channel would otherwise queue on this one row's lock.
+            channel.last_message_at = now
+            s.add(channel)
         s.flush()
         assert message.id is not None and interaction.id is not None
+        tx.previews[interaction.id] = msg.text[:140]
         if interaction.status == "queued":
             assignment.offer(tx, interaction, now)
         assignment.emit_interaction(

@@ -17,9 +17,7 @@ from sqlmodel import Session, col, select
 
 import routing
 from app.context import Transaction
-from app.events import Event
 from app.models import AgentSkill, AgentState, Interaction, InteractionEvent
-from app.serializers import interaction_dicts
 
 # How many waiting interactions one pull looks at: the queue index orders them, so
 # the best candidates are always among the first few.
@@ -87,21 +85,16 @@ def offer(tx: Transaction, interaction: Interaction, now: datetime) -> int | Non
     if interaction.skill_group_id is None or interaction.status != "queued":
         return None
     session = tx.session
-    skill_rows = session.exec(
-        select(AgentSkill.user_id, AgentSkill.level).where(
-            AgentSkill.skill_group_id == interaction.skill_group_id
-        )
+    rows = session.exec(
+        select(AgentState, AgentSkill.level)
+        .join(AgentSkill, col(AgentSkill.user_id) == col(AgentState.user_id))
+        .where(AgentSkill.skill_group_id == interaction.skill_group_id, *_available_filter(now))
+        .with_for_update(skip_locked=True, of=AgentState)
     ).all()
-    if not skill_rows:
+    if not rows:
         return None
-    levels = dict(skill_rows)
-    states = session.exec(
-        select(AgentState)
-        .where(col(AgentState.user_id).in_(list(levels)), *_available_filter(now))
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not states:
-        return None
+    states = [state for state, _ in rows]
+    levels = {state.user_id: level for state, level in rows}
     loads = agent_loads(session, [s.user_id for s in states])
     group_id = interaction.skill_group_id
     agents = [routing_agent(s, {group_id: levels[s.user_id]}, loads[s.user_id]) for s in states]
@@ -211,29 +204,4 @@ def emit_interaction(
     *,
     previous_assignee_id: int | None = None,
 ) -> None:
-    """Queue one event carrying the interaction as it will be after commit.
-
-    Several changes in one transaction (created, then assigned) make one event: the
-    first type (so clients still learn it is new) with the final data.
-    """
-    tx.session.flush()
-    data = interaction_dicts(tx.session, [interaction])[0]
-    for index, earlier in enumerate(tx.events):
-        if earlier.interaction_id == interaction.id and earlier.type.startswith("interaction."):
-            if earlier.type == "interaction.created":
-                event_type = earlier.type
-            if earlier.previous_assignee_id is not None:
-                previous_assignee_id = earlier.previous_assignee_id
-            del tx.events[index]
-            break
-    tx.emit(
-        Event(
-            type=event_type,
-            tenant_id=interaction.tenant_id,
-            data=data,
-            interaction_id=interaction.id,
-            skill_group_id=interaction.skill_group_id,
-            assignee_id=interaction.assignee_id,
-            previous_assignee_id=previous_assignee_id,
-        )
-    )
+    tx.emit_interaction(interaction, event_type, previous_assignee_id)
