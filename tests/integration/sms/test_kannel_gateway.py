@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from channels.sms.inbound import receive, receive_status
-from channels.sms.kannel import KannelProvider
+from channels.sms.outbound import send_sms
 from channels.sms.segments import segment_info
 from channels.types import ChannelConfig, OutboundMessage, PermanentSendError
 from tests.integration.sms.conftest import CHANNEL_KEY, as_webhook_request
@@ -22,8 +22,6 @@ DLR_PATH = f"/webhooks/kannel/{CHANNEL_KEY}/dlr?"
 CUSTOMER = "+221771234567"
 TIMEOUT = 15.0
 
-kannel_provider = KannelProvider()
-
 
 async def wait_call(webhooks: WebhookRecorder, prefix: str):  # type: ignore[no-untyped-def]
     return await asyncio.to_thread(webhooks.wait, prefix, TIMEOUT)
@@ -32,7 +30,8 @@ async def wait_call(webhooks: WebhookRecorder, prefix: str):  # type: ignore[no-
 async def send(channel: ChannelConfig, text: str, message_id: int):  # type: ignore[no-untyped-def]
     message = OutboundMessage(message_id=message_id, interaction_id=1, to=CUSTOMER, text=text)
     async with httpx.AsyncClient() as client:
-        return await kannel_provider.send(channel, message, client)
+        # The outbox worker's entry point: checks, rate limit, then the Kannel adapter.
+        return await send_sms(channel, message, client)
 
 
 async def test_phone_sms_reaches_teranga_with_its_accents(

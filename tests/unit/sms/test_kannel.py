@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote_from_bytes, urlsplit
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from channels.sms.base import PayloadError, SignatureError
 from channels.sms.kannel import KannelProvider, decode_text, dlr_reason, kannel_literal
@@ -330,3 +332,35 @@ async def test_send_without_config_is_permanent(channel: Callable) -> None:
     with pytest.raises(PermanentSendError) as raised:
         await send_with(lambda r: httpx.Response(202), channel("kannel"), outbound("hi"))
     assert "sendsms_url" in raised.value.detail
+
+
+# Surrogates cannot be sent; everything else a phone can type must come back unchanged.
+_sms_text = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=200)
+
+
+@given(_sms_text)
+def test_any_ucs2_text_survives_the_get_url(text: str) -> None:
+    from channels.sms.base import WebhookRequest
+    from channels.types import ChannelConfig
+
+    config = ChannelConfig(1, 1, "sms", "chan-key", "s3cr3t-Token_value", {"provider": "kannel"})
+    # As Kannel builds %a for a UCS-2 SMS: UTF-16BE bytes, URL-encoded, spaces as "+".
+    encoded = quote_from_bytes(text.encode("utf-16-be"), safe="").replace("%20", "+")
+    url = (
+        f"{BASE}?{SECRET_Q}&from=%2B221771234567&to=21000&text={encoded}&coding=2&charset=UTF-16BE"
+    )
+    request = WebhookRequest("GET", url, {}, {}, b"")
+    [sms] = kannel.parse_inbound(request, config)
+    assert sms.text == text
+
+
+@given(_sms_text)
+def test_any_utf8_text_survives_the_get_url(text: str) -> None:
+    from channels.sms.base import WebhookRequest
+    from channels.types import ChannelConfig
+
+    config = ChannelConfig(1, 1, "sms", "chan-key", "s3cr3t-Token_value", {"provider": "kannel"})
+    encoded = quote_from_bytes(text.encode("utf-8"), safe="")
+    url = f"{BASE}?{SECRET_Q}&from=%2B221771234567&to=21000&text={encoded}&coding=0&charset=UTF-8"
+    [sms] = kannel.parse_inbound(WebhookRequest("GET", url, {}, {}, b""), config)
+    assert sms.text == text

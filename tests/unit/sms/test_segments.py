@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from channels.sms.segments import (
     GSM7_BASIC,
@@ -91,3 +93,17 @@ def test_a_surrogate_pair_is_never_split_across_parts() -> None:
 def test_fits_a_tenant_limit() -> None:
     assert fits("a" * 306, 2)
     assert not fits("a" * 307, 2)
+
+
+@given(st.text(max_size=400))
+def test_segment_counts_are_consistent(text: str) -> None:
+    info = segment_info(text)
+    if info.encoding == "ucs2":
+        assert info.characters == len(text.encode("utf-16-be")) // 2
+    else:
+        assert info.characters == len(text) + sum(ch in GSM7_EXTENSION for ch in text)
+    if info.segments > 1:
+        # Parts are full except for an unsplittable pair pushed to the next part.
+        assert (info.per_segment - 1) * (info.segments - 1) < info.characters
+        assert info.characters <= info.per_segment * info.segments
+    assert 0 <= info.remaining <= info.per_segment
