@@ -131,6 +131,9 @@ class OrangeProvider:
             provider_id = str(resource).rstrip("/").rsplit("/", 1)[-1]
         elif callback and not match:
             provider_id = callback
+        if message_id is None and provider_id is None:
+            # Nothing to find the message by (a receipt for a message sent outside Teranga).
+            return []
         reason = raw_status if status == "failed" else None
         return [
             StatusUpdate(

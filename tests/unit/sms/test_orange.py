@@ -106,6 +106,26 @@ def test_receipt_without_our_callback_data_matches_orange_id(
     assert update.provider_id == "f4d2b4a0"
 
 
+def test_receipt_naming_no_message_is_ignored(channel: Callable, request_for: Callable) -> None:
+    payload = dr("DeliveredToTerminal", callback=None)
+    assert (
+        OrangeProvider().parse_status(post(request_for, DLR_URL, payload), channel("orange")) == []
+    )
+
+
+def test_receipt_with_a_resource_url(channel: Callable, request_for: Callable) -> None:
+    payload = dr("DeliveryImpossible", callback=None)
+    payload["deliveryInfoNotification"]["resourceURL"] = (
+        "https://api.orange.com/smsmessaging/v1/outbound/tel%3A%2B221338000000/requests/abc123"
+    )
+    [update] = OrangeProvider().parse_status(post(request_for, DLR_URL, payload), channel("orange"))
+    assert (update.status, update.provider_id, update.reason) == (
+        "failed",
+        "abc123",
+        "DeliveryImpossible",
+    )
+
+
 def test_unknown_receipt_status_is_ignored(channel: Callable, request_for: Callable) -> None:
     assert (
         OrangeProvider().parse_status(post(request_for, DLR_URL, dr("Lost")), channel("orange"))
