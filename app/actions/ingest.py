@@ -84,7 +84,8 @@ def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
         tenant = s.get(Tenant, channel.tenant_id)
         assert tenant is not None and tenant.id is not None
         now = ctx.clock()
-        contact, address = _resolve_contact(s, tenant, msg.sender, msg.other_identities, now)
+        contact, address = _resolve_contact(s, tenant, msg.sender, msg.other_identities, now,
+                                            trusted=bool(msg.meta.get("sender_not_phone")))
         interaction, created = _thread(ctx, tx, tenant, channel, contact, msg, now)
         assert interaction.id is not None
         if created:
@@ -112,6 +113,9 @@ def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
         s.flush()
         assert message.id is not None and interaction.id is not None
         tx.previews[interaction.id] = msg.text[:140]
+        keyword = msg.meta.get("keyword")
+        if channel.kind == "sms" and keyword in ("opt_out", "opt_in"):
+            _record_opt(tx, contact, interaction, opted_out=keyword == "opt_out", now=now)
         if interaction.status == "queued":
             assignment.offer(tx, interaction, now)
         assignment.emit_interaction(
@@ -132,10 +136,17 @@ def _resolve_contact(
     sender: Identity,
     others: tuple[Identity, ...],
     now: datetime,
+    *,
+    trusted: bool = False,
 ) -> tuple[Contact, str]:
-    """Find the customer by any identity they wrote from, or make them a card."""
+    """Find the customer by any identity they wrote from, or make them a card.
+
+    ``trusted``: the channel already decided the sender is not a phone number it can
+    normalise (an operator's notice signed "Orange"); keep it as given.
+    """
     assert tenant.id is not None
-    value = normalize_identity(sender.kind, sender.value, tenant.default_region)
+    value = sender.value.strip() if trusted else normalize_identity(
+        sender.kind, sender.value, tenant.default_region)
     ident = s.exec(
         select(ContactIdentity).where(
             ContactIdentity.tenant_id == tenant.id,
@@ -175,6 +186,22 @@ def _resolve_contact(
                                   value=other_value, created_at=now))
     s.flush()
     return contact, value
+
+
+def _record_opt(
+    tx: Transaction, contact: Contact, interaction: Interaction, *, opted_out: bool,
+    now: datetime,
+) -> None:
+    """STOP / START: replies by SMS are refused while the contact is opted out."""
+    if contact.sms_opted_out == opted_out:
+        return
+    contact.sms_opted_out = opted_out
+    contact.updated_at = now
+    tx.session.add(contact)
+    assert interaction.id is not None
+    tx.session.add(InteractionEvent(
+        tenant_id=interaction.tenant_id, interaction_id=interaction.id,
+        kind="sms_opted_out" if opted_out else "sms_opted_in", created_at=now))
 
 
 def _thread(

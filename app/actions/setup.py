@@ -15,6 +15,7 @@ from app.context import AppContext
 from app.errors import Conflict, Invalid, NotFound
 from app.models import Channel, Membership, SkillGroup, Tenant
 from app.security import new_channel_key, new_channel_secret
+from channels.sms.registry import PROVIDER_NAMES
 from channels.types import CHANNEL_KINDS
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -128,11 +129,18 @@ def validate_channel_config(kind: str, config: dict[str, Any]) -> dict[str, Any]
         raise Invalid("config must be an object")
     if kind == "sms":
         provider = config.get("provider", "generic")
-        if provider not in ("generic", "kannel", "twilio", "africastalking", "orange"):
-            raise Invalid(f"unknown SMS provider '{provider}'")
-        url = config.get("send_url") or config.get("sendsms_url")
-        if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
-            raise Invalid("send_url must be an http(s) URL")
+        if provider not in PROVIDER_NAMES:
+            raise Invalid(f"unknown SMS provider '{provider}' "
+                          f"(expected one of {', '.join(PROVIDER_NAMES)})")
+        for key in ("send_url", "sendsms_url", "api_url", "token_url", "callback_base_url"):
+            url = config.get(key)
+            if url is not None and not (
+                isinstance(url, str) and url.startswith(("http://", "https://"))
+            ):
+                raise Invalid(f"{key} must be an http(s) URL")
+        rate = config.get("max_per_second")
+        if rate is not None and (not isinstance(rate, int | float) or rate <= 0):
+            raise Invalid("max_per_second must be a positive number")
     if kind == "email":
         for port_key in ("imap_port", "smtp_port"):
             port = config.get(port_key)

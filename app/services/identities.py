@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import phonenumbers
-
 from app.errors import Invalid
-
-# Operators' short numbers ("21000", "1234") are kept as they are.
-MAX_SHORT_CODE_DIGITS = 8
+from channels.sms.phone import PhoneNumberError
+from channels.sms.phone import normalize_phone as _normalize_phone
 
 
 def normalize_phone(raw: str, region: str = "SN") -> str:
-    cleaned = raw.strip()
-    digits = "".join(ch for ch in cleaned if ch.isdigit())
-    if digits and len(digits) <= MAX_SHORT_CODE_DIGITS and not cleaned.startswith(("+", "00")):
-        return digits
+    """E.164, or an operator's short code kept as it is."""
     try:
-        number = phonenumbers.parse(cleaned, region)
-    except phonenumbers.NumberParseException as exc:
+        return _normalize_phone(raw, region)
+    except PhoneNumberError as exc:
         raise Invalid(f"'{raw}' is not a phone number: {exc}") from None
-    if not phonenumbers.is_possible_number(number):
-        raise Invalid(f"'{raw}' is not a possible phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalize_email(raw: str) -> str:

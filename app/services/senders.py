@@ -1,4 +1,4 @@
-"""Which adapter sends a message, by channel kind and provider."""
+"""Which adapter sends a message, by channel kind."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from channels.sms.base import SmsProvider
-from channels.sms.generic import GenericProvider
+from channels.sms.outbound import send_sms
 from channels.types import ChannelConfig, OutboundMessage, PermanentSendError, SendResult
 
 SendFn = Callable[[ChannelConfig, OutboundMessage], Awaitable[SendResult]]
@@ -16,7 +15,6 @@ SendFn = Callable[[ChannelConfig, OutboundMessage], Awaitable[SendResult]]
 class Senders:
     def __init__(self, client: httpx.AsyncClient | None = None) -> None:
         self.client = client or httpx.AsyncClient(timeout=15.0)
-        self.sms_providers: dict[str, SmsProvider] = {"generic": GenericProvider()}
         self.by_kind: dict[str, SendFn] = {"sms": self._send_sms}
 
     async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
@@ -26,11 +24,7 @@ class Senders:
         return await sender(channel, message)
 
     async def _send_sms(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
-        name = str(channel.config.get("provider", "generic"))
-        provider = self.sms_providers.get(name)
-        if provider is None:
-            raise PermanentSendError(f"unknown SMS provider '{name}'")
-        return await provider.send(channel, message, self.client)
+        return await send_sms(channel, message, self.client)
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -16,11 +16,16 @@ so ingest can record STOP/START on the contact without knowing any language.
 
 from __future__ import annotations
 
-from channels.sms.base import InboundSms, StatusUpdate, WebhookRequest
+import re
+
+from channels.sms.base import InboundSms, PayloadError, StatusUpdate, WebhookRequest
 from channels.sms.keywords import detect_keyword
 from channels.sms.phone import DEFAULT_REGION, PhoneNumberError, normalize_phone
 from channels.sms.registry import provider_for, provider_name
 from channels.types import ChannelConfig, Identity, InboundMessage
+
+# GSM alphanumeric originators: at most 11 letters, digits and a few marks.
+ALPHANUMERIC_SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .&_-]{0,10}$")
 
 
 def default_region(channel: ChannelConfig) -> str:
@@ -36,10 +41,15 @@ def to_inbound_message(
     meta["provider"] = provider_name(channel.config)
     try:
         sender = normalize_phone(sms.sender, region)
-    except PhoneNumberError:
-        # Operators' own notices come from names ("Orange", "INFO"): keep them as given
-        # rather than lose the message; the flag lets ingest treat them as non-customers.
+    except PhoneNumberError as exc:
+        # Operators' own notices come from alphanumeric sender ids ("Orange", "INFO"):
+        # keep them as given rather than lose the message; the flag tells ingest.
         sender = sms.sender.strip()
+        if not ALPHANUMERIC_SENDER.match(sender):
+            raise PayloadError(
+                f"field 'from': {sender!r} is neither a phone number ({exc}) "
+                "nor an alphanumeric sender id"
+            ) from None
         meta["sender_not_phone"] = True
     recipient = sms.recipient
     if recipient:

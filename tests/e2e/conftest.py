@@ -14,8 +14,10 @@ from tests.support.browser import CHROMIUM_ARGS, chromium_path
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per module: Playwright's sync API keeps an event loop running while it lives,
+    which would stop the asyncio tests of later modules from running."""
     path = chromium_path()
     if path is None:
         if IN_CI:

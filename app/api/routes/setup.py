@@ -10,11 +10,14 @@ from sqlmodel import col, select
 from app import actions
 from app.actions.setup import tenant_by_slug
 from app.api.deps import Ctx, CurrentActor
+from app.api.routes.webhooks import channel_config
 from app.api.schemas import ChannelIn, ChannelPatch, SkillGroupIn, TenantIn
 from app.context import AppContext
 from app.errors import NotFound
 from app.models import Channel, SkillGroup, Tenant
 from app.serializers import iso
+from channels.sms import endpoints
+from channels.sms.registry import UnknownProviderError
 
 router = APIRouter(prefix="/api/v1", tags=["setup"])
 
@@ -43,10 +46,12 @@ def channel_dict(ctx: AppContext, c: Channel, *, show_secret: bool) -> dict[str,
     base = ctx.settings.base_url.rstrip("/")
     urls: dict[str, str] = {}
     if c.kind == "sms":
-        urls = {"generic": f"{base}/webhooks/sms/{c.key}",
-                "kannel": f"{base}/webhooks/kannel/{c.key}",
-                "twilio": f"{base}/webhooks/twilio/{c.key}",
-                "africastalking": f"{base}/webhooks/africastalking/{c.key}"}
+        config = channel_config(ctx, c)
+        try:
+            urls = {"inbound": endpoints.inbound_url(config),
+                    "delivery_reports": endpoints.status_url(config)}
+        except UnknownProviderError:
+            urls = {}
     elif c.kind == "chat":
         urls = {"widget_snippet": f'<script src="{base}/widget.js" data-channel="{c.key}" async>'
                                   "</script>"}

@@ -1,15 +1,19 @@
-"""Providers call these: inbound SMS and delivery reports.
+"""Providers call these: inbound SMS and delivery reports, one pair of routes per
+gateway (``/webhooks/{slug}/{channel_key}`` and ``…/dlr``).
 
 Each answer tells the gateway what to do: 2xx once the message is durable (ingest
-committed), 4xx for a request that will never succeed, 503 when we cannot store
-it right now (the gateway retries later).
+committed), 4xx for a request that will never succeed, 503 when we cannot store it
+right now (the gateway retries later).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
@@ -18,29 +22,42 @@ from app.api.deps import Ctx
 from app.context import AppContext
 from app.errors import Invalid, NotFound
 from app.models import Channel, Tenant
-from app.services.identities import normalize_phone
-from channels.sms.base import InboundSms, SmsProvider, WebhookRequest
-from channels.sms.generic import GenericProvider
-from channels.types import ChannelConfig, Identity, InboundMessage
+from channels.sms import inbound
+from channels.sms.base import WebhookRequest
+from channels.sms.registry import SLUGS, UnknownProviderError, provider_name
+from channels.types import ChannelConfig
 
 router = APIRouter(tags=["webhooks"])
 
 MAX_WEBHOOK_BYTES = 256 * 1024
-_generic = GenericProvider()
 
 
-def _channel(ctx: AppContext, key: str, kind: str) -> tuple[ChannelConfig, str]:
+def channel_config(ctx: AppContext, channel: Channel) -> ChannelConfig:
+    assert channel.id is not None
+    return ChannelConfig(id=channel.id, tenant_id=channel.tenant_id,
+                         kind=channel.kind,  # type: ignore[arg-type]
+                         key=channel.key, secret=channel.secret, config=dict(channel.config),
+                         base_url=ctx.settings.base_url)
+
+
+def _sms_channel(ctx: AppContext, key: str, provider: str) -> ChannelConfig:
+    """The SMS channel behind a webhook URL, if that URL is its provider's."""
     with ctx.read_session() as s:
         channel = s.exec(select(Channel).where(Channel.key == key)).first()
-        if channel is None or channel.kind != kind or not channel.is_active:
+        if channel is None or channel.kind != "sms" or not channel.is_active:
             raise NotFound("unknown channel")
         tenant = s.get(Tenant, channel.tenant_id)
-        assert channel.id is not None and tenant is not None
-        config = ChannelConfig(id=channel.id, tenant_id=channel.tenant_id,
-                               kind=channel.kind,  # type: ignore[arg-type]
-                               key=channel.key, secret=channel.secret,
-                               config=dict(channel.config), base_url=ctx.settings.base_url)
-        return config, tenant.default_region
+        assert tenant is not None
+    config = channel_config(ctx, channel)
+    try:
+        configured = provider_name(config.config)
+    except UnknownProviderError as exc:
+        raise NotFound(str(exc)) from None
+    if configured != provider:
+        raise NotFound(f"this channel receives through '{configured}', not '{provider}'")
+    # Numbers written without a country code are read in the tenant's region.
+    config.config.setdefault("default_region", tenant.default_region)
+    return config
 
 
 async def webhook_request(request: Request) -> WebhookRequest:
@@ -52,15 +69,15 @@ async def webhook_request(request: Request) -> WebhookRequest:
         raise Invalid(f"body larger than {MAX_WEBHOOK_BYTES} bytes")
     form: dict[str, str] | None = None
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        from urllib.parse import parse_qsl
-
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    # Behind a proxy, the provider signed the URL it called, not ours.
+    # Behind a proxy, the provider signed the URL it called, not ours. The raw query
+    # string is kept: Kannel passes UCS-2 text as url-encoded UTF-16 bytes.
     proto = request.headers.get("x-forwarded-proto", request.url.scheme)
     host = request.headers.get("x-forwarded-host", request.headers.get("host", request.url.netloc))
     url = f"{proto}://{host}{request.url.path}"
-    if request.url.query:
-        url += f"?{request.url.query}"
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    if query:
+        url += f"?{query}"
     return WebhookRequest(
         method=request.method,
         url=url,
@@ -71,47 +88,82 @@ async def webhook_request(request: Request) -> WebhookRequest:
     )
 
 
-def ingest_sms(ctx: AppContext, channel: ChannelConfig, region: str, sms: InboundSms
-               ) -> actions.IngestResult:
-    try:
-        sender = normalize_phone(sms.sender, region)
-    except Invalid as exc:
-        raise Invalid(f"field 'from': {exc.detail}") from None
-    return actions.ingest(ctx, InboundMessage(
-        channel_id=channel.id,
-        sender=Identity("phone", sender),
-        text=sms.text,
-        provider_id=sms.provider_id,
-        recipient=sms.recipient,
-        sent_at=sms.sent_at,
-        meta=dict(sms.meta),
-    ))
-
-
-async def receive_sms(ctx: AppContext, provider: SmsProvider, key: str, request: Request
+async def receive_sms(ctx: AppContext, provider: str, key: str, request: Request
                       ) -> list[actions.IngestResult]:
-    channel, region = await run_in_threadpool(_channel, ctx, key, "sms")
-    parsed = provider.parse_inbound(await webhook_request(request), channel)
-    return [await run_in_threadpool(ingest_sms, ctx, channel, region, sms) for sms in parsed]
+    channel = await run_in_threadpool(_sms_channel, ctx, key, provider)
+    messages = inbound.receive(channel, await webhook_request(request))
+    return [await run_in_threadpool(actions.ingest, ctx, m) for m in messages]
+
+
+async def receive_status(ctx: AppContext, provider: str, key: str, request: Request) -> int:
+    channel = await run_in_threadpool(_sms_channel, ctx, key, provider)
+    matched = 0
+    for update in inbound.receive_status(channel, await webhook_request(request)):
+        found = await run_in_threadpool(
+            actions.delivery_update, ctx, channel.id, update.status,
+            message_id=update.message_id, provider_id=update.provider_id, reason=update.reason)
+        matched += int(found)
+    return matched
+
+
+def _ack(provider: str) -> Response:
+    if provider == "twilio":
+        return Response("<Response></Response>", media_type="text/xml")
+    # Kannel would send a non-empty body back to the phone as a reply.
+    return Response(b"", status_code=200, media_type="text/plain")
 
 
 @router.post("/webhooks/sms/{channel_key}")
 async def generic_sms(channel_key: str, request: Request, ctx: Ctx) -> dict[str, Any]:
-    """The contract's generic SMS webhook (JSON, HMAC-SHA256 signed)."""
-    results = await receive_sms(ctx, _generic, channel_key, request)
+    """The contract's generic SMS webhook: JSON ``{"id", "from", "to", "text"}`` signed with
+    ``X-Teranga-Signature: sha256=<hex HMAC-SHA256 of the body with the channel secret>``."""
+    results = await receive_sms(ctx, "generic", channel_key, request)
     first = results[0]
     return {"status": "ok", "message_id": first.message_id,
             "interaction_id": first.interaction_id, "duplicate": first.duplicate}
 
 
-@router.post("/webhooks/sms/{channel_key}/status")
+@router.post("/webhooks/sms/{channel_key}/dlr")
 async def generic_sms_status(channel_key: str, request: Request, ctx: Ctx) -> dict[str, Any]:
-    channel, _ = await run_in_threadpool(_channel, ctx, channel_key, "sms")
-    updates = _generic.parse_status(await webhook_request(request), channel)
-    matched = 0
-    for update in updates:
-        found = await run_in_threadpool(
-            actions.delivery_update, ctx, channel.id, update.status,
-            message_id=update.message_id, provider_id=update.provider_id, reason=update.reason)
-        matched += int(found)
-    return {"status": "ok", "matched": matched}
+    """Delivery report for the generic gateway: ``{"id", "status", "reason"?}``, signed."""
+    return {"status": "ok", "matched": await receive_status(ctx, "generic", channel_key,
+                                                            request)}
+
+
+def _gateway_routes(provider: str, slug: str) -> None:
+    """Each gateway's own URLs. Kannel calls with GET; the others POST."""
+
+    def inbound_endpoint() -> Callable[[str, Request, AppContext], Awaitable[Response]]:
+        async def endpoint(channel_key: str, request: Request, ctx: Ctx) -> Response:
+            await receive_sms(ctx, provider, channel_key, request)
+            return _ack(provider)
+
+        endpoint.__name__ = f"{provider}_sms"
+        endpoint.__doc__ = f"Inbound SMS from {provider} (its own fields and signature)."
+        return endpoint
+
+    def status_endpoint() -> Callable[[str, Request, AppContext], Awaitable[Response]]:
+        async def endpoint(channel_key: str, request: Request, ctx: Ctx) -> Response:
+            matched = await receive_status(ctx, provider, channel_key, request)
+            if provider == "kannel":
+                return _ack(provider)
+            return JSONResponse({"status": "ok", "matched": matched})
+
+        endpoint.__name__ = f"{provider}_dlr"
+        endpoint.__doc__ = f"Delivery reports from {provider}."
+        return endpoint
+
+    # Kannel's get-url and dlr-url are GET requests by default; the others POST.
+    methods = ["GET", "POST"] if provider == "kannel" else ["POST"]
+    for method in methods:
+        router.add_api_route(f"/webhooks/{slug}/{{channel_key}}", inbound_endpoint(),
+                             methods=[method], response_class=Response,
+                             operation_id=f"{provider}_sms_{method.lower()}")
+        router.add_api_route(f"/webhooks/{slug}/{{channel_key}}/dlr", status_endpoint(),
+                             methods=[method], response_class=Response,
+                             operation_id=f"{provider}_dlr_{method.lower()}")
+
+
+for _provider, _slug in SLUGS.items():
+    if _provider != "generic":
+        _gateway_routes(_provider, _slug)
