@@ -123,6 +123,7 @@ class Dispatcher:
         """New work: overflow rules, then push to the best free agent, else queue.
         Also returns assignments made by time limits that ran out before ``now``."""
         earlier = self.advance(now)
+        self.group(work.group_id)  # a group nobody configured routes with the defaults
         routed = route_group(
             work.group_id, now, self.groups, self.index.stats, tenant_hours=self._hours
         )
