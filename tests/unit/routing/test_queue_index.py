@@ -35,7 +35,7 @@ def works(draw: st.DrawFn, n: int) -> list[Work]:
                 language_strict_until=strict if lang else 0.0,
                 reserved_for=reserved,
                 reserved_until=draw(st.sampled_from([80.0, 120.0, 200.0])) if reserved else 0.0,
-                excluded_agents=draw(st.sampled_from([frozenset(), frozenset({1}), frozenset({2})])),
+                excluded_agents=frozenset(draw(st.sampled_from([(), (1,), (2,)]))),
             )
         )
     return out
