@@ -65,6 +65,9 @@ class Dispatcher:
         self.agents: dict[int, Agent] = {}
         self.assigned: dict[int, tuple[int, Work]] = {}  # work id -> (agent id, work)
         self._by_group: dict[int, list[Agent]] = {}
+        # Per group, the agents that could take *something* now (available, out of
+        # wrap-up, not full): push scans these only, not the whole group.
+        self._ready: dict[int, dict[int, Agent]] = {}
         self._cursor: dict[int, int] = {}  # round-robin: last agent given work, per group
         self._wrap_ups: list[tuple[float, int]] = []
         self._wrap = wrap_up_seconds
@@ -88,6 +91,7 @@ class Dispatcher:
         for group_id, level in agent.skills.items():
             if level > 0:
                 self._by_group.setdefault(group_id, []).append(agent)
+        self._refresh(agent, now)
         if agent.wrap_up_until > now:
             heapq.heappush(self._wrap_ups, (agent.wrap_up_until, agent.id))
         out = self.advance(now)
@@ -106,6 +110,7 @@ class Dispatcher:
             _, agent_id = heapq.heappop(self._wrap_ups)
             agent = self.agents[agent_id]
             if agent.wrap_up_until <= now:
+                self._refresh(agent, now)
                 out += self._pull(agent, now)
         for work in self.index.advance(now):
             if work.id in self.index:
@@ -150,6 +155,7 @@ class Dispatcher:
         if wrap > 0:
             agent.wrap_up_until = max(agent.wrap_up_until, now + wrap)
             heapq.heappush(self._wrap_ups, (agent.wrap_up_until, agent.id))
+        self._refresh(agent, now)
         out += self._pull(agent, now)
         return out
 
@@ -164,6 +170,7 @@ class Dispatcher:
         if presence == "available" and agent.presence != "available":
             agent.idle_since = now
         agent.presence = presence
+        self._refresh(agent, now)
         out += self._pull(agent, now)
         return out
 
@@ -175,6 +182,7 @@ class Dispatcher:
         agent.load[work.kind] -= 1  # type: ignore[index]
         if set_away:
             agent.presence = "away"
+        self._refresh(agent, now)
         work = requeue_after_no_pickup(work, agent_id)
         best = self._best_agent(work, now)
         if best is not None:
@@ -189,7 +197,7 @@ class Dispatcher:
         cfg = self.group(work.group_id)
         return pick_agent(
             work,
-            self._by_group.get(work.group_id, ()),
+            self._ready.get(work.group_id, {}).values(),
             now,
             strategy=cfg.strategy,
             last_agent_id=self._cursor.get(work.group_id),
@@ -219,4 +227,22 @@ class Dispatcher:
         agent.idle_since = now
         self.assigned[work.id] = (agent.id, work)
         self._cursor[work.group_id] = agent.id
+        self._refresh(agent, now)
         return Assignment(work, agent.id, now)
+
+    def _refresh(self, agent: Agent, now: float) -> None:
+        cap = agent.total_capacity
+        if cap is None:
+            cap = sum(agent.capacity.values())
+        ready = (
+            agent.presence == "available"
+            and agent.wrap_up_until <= now
+            and sum(agent.load.values()) < cap
+        )
+        for group_id, level in agent.skills.items():
+            if level <= 0:
+                continue
+            if ready:
+                self._ready.setdefault(group_id, {})[agent.id] = agent
+            else:
+                self._ready.get(group_id, {}).pop(agent.id, None)

@@ -33,12 +33,18 @@ def can_take(agent: Agent, work: Work, now: float) -> bool:
     """An agent may take work when available, out of wrap-up, skilled, not full,
     and the work's own constraints (sticky reservation, strict language, agents
     excluded after a no pick-up) allow it."""
-    if not (
-        agent.presence == "available"
-        and agent.wrap_up_until <= now
-        and agent.skills.get(work.group_id, 0) > 0
-        and free_slots(agent, work.kind) > 0
-    ):
+    # Cheapest refusals first: this runs for every agent of a group at every push.
+    if agent.presence != "available" or agent.wrap_up_until > now:
+        return False
+    if agent.skills.get(work.group_id, 0) <= 0:
+        return False
+    kind, load = work.kind, agent.load
+    if agent.capacity.get(kind, 0) - load.get(kind, 0) <= 0:
+        return False
+    total_cap = agent.total_capacity
+    if total_cap is None:
+        total_cap = sum(agent.capacity.values())
+    if total_cap - sum(load.values()) <= 0:
         return False
     reserved_elsewhere = work.reserved_for is not None and work.reserved_for != agent.id
     if reserved_elsewhere and now < work.reserved_until:
