@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from routing.config import GroupConfig  # noqa: E402
-from routing.engine import pick_agent, pick_work  # noqa: E402
-from routing.overflow import OverflowRule, route_group  # noqa: E402
-from routing.queue_index import QueueIndex  # noqa: E402
-from routing.simulator import simulate  # noqa: E402
-from routing.types import Agent, Work  # noqa: E402
+from routing.config import GroupConfig
+from routing.engine import pick_agent, pick_work
+from routing.overflow import OverflowRule, route_group
+from routing.queue_index import QueueIndex
+from routing.simulator import simulate
+from routing.types import Agent, Work
 
 KINDS = ("chat", "email", "sms", "callback")
 CAPACITY = {"chat": 3, "email": 5, "sms": 5, "callback": 1}

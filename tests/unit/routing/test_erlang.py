@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-import pytest
 import numpy as np
+import pytest
 from scipy import linalg, special
 
 from routing.erlang import (

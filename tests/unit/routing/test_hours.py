@@ -56,7 +56,10 @@ def test_next_open(hours: BusinessHours) -> None:
 
 def test_next_close_joins_adjacent_windows() -> None:
     h = BusinessHours.parse(
-        {"timezone": "UTC", "weekly": {"mon": ["08:00-12:00", "12:00-24:00"], "tue": ["00:00-02:00"]}}
+        {
+            "timezone": "UTC",
+            "weekly": {"mon": ["08:00-12:00", "12:00-24:00"], "tue": ["00:00-02:00"]},
+        }
     )
     monday = datetime(2025, 4, 7, 9, tzinfo=UTC).timestamp()
     assert h.next_close(monday) == datetime(2025, 4, 8, 2, tzinfo=UTC).timestamp()

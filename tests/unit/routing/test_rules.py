@@ -116,7 +116,8 @@ def test_after_hours_overflow() -> None:
 
 
 def test_overflow_loops_are_refused() -> None:
-    with pytest.raises(ConfigError, match=r"overflow loop: sales \(1\) → support \(2\) → sales \(1\)"):
+    loop = r"overflow loop: sales \(1\) → support \(2\) → sales \(1\)"
+    with pytest.raises(ConfigError, match=loop):
         TenantConfig(groups={
             1: GroupConfig(1, "sales", overflow=OverflowRule(2, max_waiting=3)),
             2: GroupConfig(2, "support", after_hours_group=1),
@@ -209,7 +210,8 @@ def test_sticky_reservation() -> None:
     assert reserve_for_last_agent(w, 8, agents, 100.0, 45.0) is w  # offline: no point
     assert reserve_for_last_agent(w, 9, agents, 100.0, 45.0) is w
     assert reserve_for_last_agent(w, 7, agents, 100.0, 0.0) is w
-    assert reserve_for_last_agent(Work(2, 2, "chat", 0.0), 7, agents, 100.0, 45.0).reserved_for is None
+    unskilled = Work(2, 2, "chat", 0.0)
+    assert reserve_for_last_agent(unskilled, 7, agents, 100.0, 45.0).reserved_for is None
 
 
 def test_no_pickup_timeouts() -> None:
