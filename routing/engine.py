@@ -1,10 +1,16 @@
 """Who takes what: contact-driven push (new work -> best free agent) and
-agent-driven pull (an agent frees up -> best waiting work)."""
+agent-driven pull (an agent frees up -> best waiting work).
+
+These are the linear, obviously-correct versions; :mod:`routing.queue_index`
+gives the same pull answer quickly over thousands of waiting items.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
+from routing.priority import rank
+from routing.strategies import DEFAULT_STRATEGY, strategy_key
 from routing.types import Agent, Work
 
 
@@ -18,37 +24,84 @@ def free_slots(agent: Agent, kind: str) -> int:
     return max(0, min(per_kind, total))
 
 
+def is_ready(agent: Agent, now: float) -> bool:
+    """Available and out of wrap-up: may receive work of some kind."""
+    return agent.presence == "available" and agent.wrap_up_until <= now
+
+
 def can_take(agent: Agent, work: Work, now: float) -> bool:
-    """An agent may take work when available, out of wrap-up, skilled and not full."""
-    return (
-        agent.presence == "available"
-        and agent.wrap_up_until <= now
-        and agent.skills.get(work.group_id, 0) > 0
-        and free_slots(agent, work.kind) > 0
-    )
+    """An agent may take work when available, out of wrap-up, skilled, not full,
+    and the work's own constraints (sticky reservation, strict language, agents
+    excluded after a no pick-up) allow it."""
+    # Cheapest refusals first: this runs for every agent of a group at every push.
+    if agent.presence != "available" or agent.wrap_up_until > now:
+        return False
+    if agent.skills.get(work.group_id, 0) <= 0:
+        return False
+    kind, load = work.kind, agent.load
+    if agent.capacity.get(kind, 0) - load.get(kind, 0) <= 0:
+        return False
+    total_cap = agent.total_capacity
+    if total_cap is None:
+        total_cap = sum(agent.capacity.values())
+    if total_cap - sum(load.values()) <= 0:
+        return False
+    reserved_elsewhere = work.reserved_for is not None and work.reserved_for != agent.id
+    if reserved_elsewhere and now < work.reserved_until:
+        return False
+    lang = work.language
+    if lang is not None and now < work.language_strict_until and lang not in agent.languages:
+        return False
+    return agent.id not in work.excluded_agents
 
 
-def pick_agent(work: Work, agents: Iterable[Agent], now: float) -> Agent | None:
-    """The best free agent for ``work``: highest skill level, then longest idle."""
+def pick_agent(
+    work: Work,
+    agents: Iterable[Agent],
+    now: float,
+    *,
+    strategy: str = DEFAULT_STRATEGY,
+    last_agent_id: int | None = None,
+    prefer_level: bool = True,
+    exclude: Collection[int] = (),
+) -> Agent | None:
+    """The best free agent for ``work``, or ``None`` (the work waits).
+
+    Order: speaks the work's language (a preference once the strict period is
+    over), then highest skill level (unless ``prefer_level`` is off), then the
+    group's ``strategy`` (``last_agent_id`` is the round-robin cursor), then id.
+    """
+    tie = strategy_key(strategy, last_agent_id)
+    lang = work.language
     best: Agent | None = None
-    best_key: tuple[int, float, int] | None = None
+    best_key: tuple[int, int, tuple[float, float], int] | None = None
     for agent in agents:
-        if not can_take(agent, work, now):
+        if agent.id in exclude or not can_take(agent, work, now):
             continue
-        key = (-agent.skills[work.group_id], agent.idle_since, agent.id)
+        key = (
+            0 if lang is None or lang in agent.languages else 1,
+            -agent.skills[work.group_id] if prefer_level else 0,
+            tie(agent),
+            agent.id,
+        )
         if best_key is None or key < best_key:
             best, best_key = agent, key
     return best
 
 
 def pick_work(agent: Agent, waiting: Iterable[Work], now: float) -> Work | None:
-    """The waiting work this agent should take next: most urgent first, then oldest."""
+    """The waiting work this agent should take next, or ``None``.
+
+    Work still reserved for this agent (sticky) comes first; then the highest
+    effective priority (with aging), then the oldest, then the lowest id.
+    """
     best: Work | None = None
-    best_key: tuple[int, float, int] | None = None
+    best_key: tuple[int, tuple[float, float, int]] | None = None
     for work in waiting:
         if not can_take(agent, work, now):
             continue
-        key = (-work.priority, work.enqueued_at, work.id)
+        mine = work.reserved_for == agent.id and now < work.reserved_until
+        key = (0 if mine else 1, rank(work, now))
         if best_key is None or key < best_key:
             best, best_key = work, key
     return best
