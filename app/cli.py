@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="cli")
     p.set_defaults(func=cmd_token)
 
+    from app import cli_routing
+
+    cli_routing.register(sub)
     return parser
 
 
