@@ -84,6 +84,8 @@ def offer(tx: Transaction, interaction: Interaction, now: datetime) -> int | Non
     """Contact-driven push: hand new work to the best free agent, if any."""
     if interaction.skill_group_id is None or interaction.status != "queued":
         return None
+    if interaction.queued_at > now:
+        return None  # a call-back booked for later: the sweep offers it when due
     session = tx.session
     rows = session.exec(
         select(AgentState, AgentSkill.level)
