@@ -21,14 +21,33 @@ from app.actions.users import user_for_token
 from app.api.deps import SESSION_COOKIE
 from app.context import AppContext
 from app.errors import Unauthorized
-from app.models import AgentState, Interaction
+from app.models import AgentState, Interaction, User
 from app.models.interactions import OPEN_STATUSES
 from app.security import csrf_token
 from app.serializers import interaction_dicts
+from web import i18n
 
 WEB_DIR = Path(web.__file__).parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
-templates.env.globals["_"] = lambda text: text  # catalogues come with the full UI (issue 8)
+
+
+def render(request: Request, name: str, context: dict[str, Any], lang: str,
+           status_code: int = 200) -> Response:
+    """A page in the reader's language: templates call ``_("English text")``.
+
+    The translation function travels in the context, not in the shared Jinja
+    environment, so concurrent requests in different languages never mix.
+    """
+    def _(text: str) -> str:
+        return i18n.gettext(lang, text)
+
+    return templates.TemplateResponse(request, name, {**context, "lang": lang, "_": _},
+                                      status_code=status_code)
+
+
+def request_language(request: Request, *preferred: str | None) -> str:
+    return i18n.negotiate(request.query_params.get("lang"), request.cookies.get("lang"),
+                          *preferred, accept_language=request.headers.get("accept-language"))
 
 router = APIRouter(include_in_schema=False)
 static_app = StaticFiles(directory=WEB_DIR / "static")
@@ -56,7 +75,7 @@ def index() -> RedirectResponse:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, error: str | None = None) -> Response:
-    return templates.TemplateResponse(request, "login.html", {"error": error})
+    return render(request, "login.html", {"error": error}, request_language(request))
 
 
 @router.post("/login")
@@ -67,10 +86,10 @@ async def login_submit(
     try:
         token = await run_in_threadpool(actions.login, ctx, email, password)
     except Unauthorized:
-        return templates.TemplateResponse(
-            request, "login.html", {"error": "Wrong e-mail or password.", "email": email},
-            status_code=401,
-        )
+        lang = request_language(request)
+        return render(request, "login.html",
+                      {"error": i18n.gettext(lang, "Wrong e-mail or password."), "email": email},
+                      lang, status_code=401)
     response = RedirectResponse("/agent", status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=ctx.settings.secure_cookies, max_age=14 * 24 * 3600)
@@ -106,7 +125,9 @@ def _inbox(ctx: AppContext, actor: Actor) -> dict[str, Any]:
                 col(Interaction.skill_group_id).is_(None)))
         queue = s.exec(queue_q.order_by(col(Interaction.priority).desc(),
                                         col(Interaction.queued_at)).limit(100)).all()
+        user = s.get(User, actor.user_id)
         return {
+            "locale": user.locale if user else None,
             "presence": state.presence if state else "offline",
             "mine": interaction_dicts(s, mine),
             "queue": interaction_dicts(s, queue),
@@ -121,11 +142,11 @@ async def agent_page(request: Request) -> Response:
     if actor is None or session is None:
         return RedirectResponse("/login", status_code=303)
     inbox = await run_in_threadpool(_inbox, ctx, actor)
-    return templates.TemplateResponse(request, "agent.html", {
+    return render(request, "agent.html", {
         "actor": actor,
         "csrf": csrf_token(ctx.settings.resolved_secret_key, session),
         **inbox,
-    })
+    }, request_language(request, inbox["locale"]))
 
 
 router.mount("/static", static_app, name="static")
