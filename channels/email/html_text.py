@@ -13,8 +13,37 @@ from html.parser import HTMLParser
 import nh3
 
 _BLOCKS = frozenset(
-    """address article aside div dl dt dd fieldset figure footer form h1 h2 h3 h4 h5 h6
-    header hr main nav ol p pre section table tr ul center""".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "div",
+        "dl",
+        "dt",
+        "dd",
+        "fieldset",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tr",
+        "ul",
+        "center",
+    ]
 )
 _SKIP = {"script", "style", "head", "title", "template", "noscript", "object", "svg"}
 _SPACES = re.compile(r"[ \t\r\n\f\u200b\xa0]+")
