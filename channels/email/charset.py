@@ -26,6 +26,9 @@ _ALIASES = {
     "unicode-1-1-utf-7": "utf-7",
 }
 # Labels that carry no information: guess from the bytes instead.
+# Western single-byte labels that are very often slapped on UTF-8 text. Valid multi-byte
+# UTF-8 is almost never genuine Latin-1 ("Ã©"), so UTF-8 is tried first for these.
+_UTF8_FIRST = {"cp1252", "iso8859-15", "mac-roman"}
 _NO_INFO = {"", "us-ascii", "ascii", "unknown-8bit", "x-unknown", "unknown", "default", "8bit"}
 
 _SURROGATES = re.compile("[\udc80-\udcff]")
@@ -51,10 +54,14 @@ def codec_for(charset: str | None) -> str | None:
 
 def guess_decode(data: bytes) -> str:
     """Decode bytes of unknown charset: UTF-8 when valid, else Windows-1252."""
+    return _utf8_or(data, "cp1252")
+
+
+def _utf8_or(data: bytes, codec: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return data.decode(codec, errors="replace")
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -62,6 +69,8 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     codec = codec_for(charset)
     if codec is None:
         return guess_decode(data)
+    if codec in _UTF8_FIRST and not data.isascii():
+        return _utf8_or(data, codec)
     try:
         return data.decode(codec)
     except (UnicodeDecodeError, LookupError):
