@@ -1,8 +1,12 @@
 """Reading headers of real-world mail without raising.
 
-The modern ``email`` policy decodes RFC 2047 words and folds lines for us, but it turns raw
-8-bit header bytes (common from old clients) into U+FFFD and can raise on pathological
-values. Each helper here falls back to the raw header and decodes it leniently.
+Messages are parsed with the ``compat32`` policy and headers decoded here, from the raw
+value: the modern policy builds a header object on *every* access (``get_content_type`` is
+called many times per part) and made parsing about 17 times slower on our corpus
+(5.9 ms against 0.35 ms per message), for decoding we can do as well ourselves:
+raw 8-bit bytes repaired (UTF-8, else Windows-1252), RFC 2047 words decoded leniently
+(unknown charsets included), and address lists split *before* display names are decoded,
+so an encoded "Foo, Bar" stays one name.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
 
-from channels.email.charset import clean_text, decode_bytes, has_surrogates, repair_surrogates
+from channels.email.charset import clean_text, decode_bytes, repair_surrogates
 
 # A Message-ID is "<left@right>"; we store it bare (without the angle brackets), see docs.
 _MSGID_IN_BRACKETS = re.compile(r"<\s*([^<>\s]+?)\s*>")
@@ -52,50 +56,44 @@ def _decode_words_leniently(text: str) -> str:
     return "".join(parts)
 
 
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def decode_value(raw: str) -> str:
+    """A raw header value as clean, unfolded text."""
+    return _WS.sub(" ", clean_text(_decode_raw(_FOLD.sub("", raw)))).strip()
+
+
 def header_text(msg: Message, name: str) -> str | None:
     """A header as clean, unfolded text, or None when absent."""
-    value: str | None
-    try:
-        got = msg.get(name)
-        value = None if got is None else str(got)
-    except Exception:
-        value = None
     raw = _raw(msg, name)
-    if raw is None and value is None:
-        return None
-    if value is None or "\ufffd" in value or has_surrogates(value):
-        value = _decode_raw(raw) if raw is not None else (value or "")
-    return _WS.sub(" ", clean_text(value)).strip()
+    return None if raw is None else decode_value(raw)
 
 
 def header_all(msg: Message, name: str) -> list[str]:
-    """Every occurrence of a header, raw but surrogate-free (for Received, Auto-Submitted…)."""
+    """Every occurrence of a header, decoded (Received, Auto-Submitted…)."""
     wanted = name.lower()
-    out: list[str] = []
-    for key, value in msg.raw_items():
-        if key.lower() == wanted:
-            out.append(_WS.sub(" ", clean_text(_decode_raw(str(value)))).strip())
-    return out
+    return [decode_value(str(v)) for k, v in msg.raw_items() if k.lower() == wanted]
 
 
 def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     """``(display name, lower-cased address)`` pairs of an address header; bad entries dropped."""
-    text = header_text(msg, name)
-    if not text:
+    raw = _raw(msg, name)
+    if not raw:
         return []
-    out: list[tuple[str, str]] = []
     try:
-        pairs = getaddresses([text])
+        pairs = getaddresses([_WS.sub(" ", _FOLD.sub("", repair_surrogates(raw)))])
     except Exception:
         return []
+    out: list[tuple[str, str]] = []
     for display, addr in pairs:
-        addr = addr.strip().strip("<>").strip()
-        if addr.count("@") != 1 or " " in addr:
+        addr = clean_text(addr).strip().strip("<>").strip()
+        if addr.count("@") != 1 or any(c.isspace() for c in addr):
             continue
         local, domain = addr.split("@")
         if not local or "." not in domain.strip("."):
             continue
-        out.append((display.strip().strip('"').strip(), addr.lower()))
+        out.append((decode_value(display).strip('"').strip(), addr.lower()))
     return out
 
 

@@ -182,10 +182,7 @@ class MailboxWorker:
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Ask the worker to finish the message in hand and disconnect; wait for it."""
-        self._stop.set()
-        if self._client is not None and self._client.has_pending_idle():
-            with contextlib.suppress(Exception):
-                self._client.idle_done()
+        self._stop.set()  # an IDLE in progress sees it and ends itself with one DONE
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._done.wait(), timeout)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 
 from channels.email.charset import clean_text, decode_bytes
-from channels.email.headers import header_text, normalize_msgid
+from channels.email.headers import decode_value, header_text, normalize_msgid
 from channels.types import Attachment
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
@@ -69,10 +69,11 @@ def _is_attachment(part: Message) -> bool:
 
 def _filename(part: Message, index: int) -> str:
     try:
-        name = part.get_filename() or ""
+        name = part.get_filename() or ""  # RFC 2231 handled by the stdlib
     except Exception:
         name = ""
-    name = clean_text(name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = decode_value(str(name))  # RFC 2047 words, as Outlook writes them, and 8-bit bytes
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = _BAD_FILENAME_CHARS.sub("_", name).strip(" .")[:200]
     if name:
         return name

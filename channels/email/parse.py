@@ -116,7 +116,8 @@ def parse_email(
 def _parse(
     raw: bytes, channel_id: int, max_attachment_bytes: int, own_addresses: tuple[str, ...]
 ) -> ParsedEmail:
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    # compat32: see channels/email/headers.py for why (speed) and how headers are decoded.
+    msg = BytesParser(policy=policy.compat32).parsebytes(raw)
     message_id, synthetic = parse_message(msg, raw)
     notes: list[str] = []
     if synthetic:
