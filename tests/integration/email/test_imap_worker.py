@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
 
 from channels.email import MailboxWorker, MemoryCursorStore, SkipMessage
 from tests.integration.email.helpers import (
@@ -190,3 +194,35 @@ async def test_messages_are_marked_seen(dovecot: Dovecot, start_worker: Start) -
             return len(data[0].split())
 
     await wait_until(lambda: unseen() == 0)
+
+
+async def test_mail_arriving_during_a_sync_is_not_left_for_later(
+    dovecot: Dovecot, start_worker: Start
+) -> None:
+    inbox = FakeInbox()
+    original = inbox.deliver
+
+    async def slow_deliver(channel_id: int, raw: bytes) -> None:
+        if b"msg-1@" in raw:  # while we handle message 1, message 2 lands in the mailbox
+            await asyncio.to_thread(dovecot.lmtp, message(2))
+        await original(channel_id, raw)
+
+    inbox.deliver = slow_deliver  # type: ignore[method-assign]
+    await asyncio.to_thread(dovecot.append, message(1))
+    # A renewal far away: only the EXISTS noticed during the sync can bring message 2 quickly.
+    start_worker(email_channel(dovecot.imap_port), inbox, tuning=replace(FAST, idle_renew=600))
+    await inbox.wait_for(2, timeout=10)
+
+
+async def test_idle_is_renewed_and_stop_is_clean(
+    dovecot: Dovecot, start_worker: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = FakeInbox()
+    rw = start_worker(email_channel(dovecot.imap_port), inbox, tuning=replace(FAST, idle_renew=0.2))
+    await wait_until(lambda: sum(s.state == "idle" for s in rw.statuses) >= 4)
+    await asyncio.to_thread(dovecot.lmtp, message(1))
+    await inbox.wait_for(1)
+    await rw.stop()
+    assert rw.worker.health.state == "stopped"
+    assert rw.worker.health.consecutive_failures == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
