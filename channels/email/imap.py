@@ -353,25 +353,31 @@ class MailboxWorker:
                 raise aioimaplib.Error(f"UID FETCH failed: {_words(response.lines)}")
             bodies = fetched_bodies(response.lines)
             done: list[int] = []
-            for uid in batch:
-                raw = bodies.get(uid)
-                if raw is None:
-                    log.info(
-                        "mailbox channel=%s: UID %s vanished before fetch", self.channel.id, uid
-                    )
-                else:
-                    await self._deliver_one(uid, raw)
-                    done.append(uid)
-                self._last_uid = uid
-                await _maybe_await(self.cursor.save(self._uidvalidity, uid))
-                self._set(last_uid=uid)
-                if self._stop.is_set():
-                    break
-            if done and self.settings.imap_mark_seen:
-                seen = ",".join(str(u) for u in done)
-                await self._race(client.uid("store", seen, "+FLAGS.SILENT", r"(\Seen)"))
+            try:
+                for uid in batch:
+                    raw = bodies.get(uid)
+                    if raw is None:
+                        log.info("mailbox channel=%s: UID %s vanished", self.channel.id, uid)
+                    else:
+                        await self._deliver_one(uid, raw)
+                        done.append(uid)
+                    self._last_uid = uid
+                    await _maybe_await(self.cursor.save(self._uidvalidity, uid))
+                    self._set(last_uid=uid)
+                    if self._stop.is_set():
+                        break
+            except _DeliverFailed:
+                with contextlib.suppress(Exception):  # best effort: the real error follows
+                    await self._mark_seen(client, done)
+                raise
+            await self._mark_seen(client, done)
             if self._stop.is_set():
                 return
+
+    async def _mark_seen(self, client: ImapClient, uids: list[int]) -> None:
+        if uids and self.settings.imap_mark_seen:
+            uid_set = ",".join(str(u) for u in uids)
+            await self._race(client.uid("store", uid_set, "+FLAGS.SILENT", r"(\Seen)"))
 
     async def _deliver_one(self, uid: int, raw: bytes) -> None:
         try:

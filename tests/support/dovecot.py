@@ -81,16 +81,50 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
+def self_signed_cert(directory: Path) -> tuple[Path, Path]:
+    """A throw-away certificate for 127.0.0.1/localhost: ``(cert.pem, key.pem)``."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
+    key.chmod(0o644)  # Dovecot reads it as root at start; loopback test use only
+    return cert, key
+
+
 class Dovecot:
     """``start()``, deliver mail with ``append``/``lmtp``, ``restart()``, ``stop()``."""
 
-    def __init__(self, *, user: str = USER, password: str = PASSWORD, idle: bool = True) -> None:
+    def __init__(
+        self, *, user: str = USER, password: str = PASSWORD, idle: bool = True, tls: bool = False
+    ) -> None:
         self.user, self.password = user, password
         self.root = Path(tempfile.mkdtemp(prefix="dv", dir="/tmp"))
         self.root.chmod(0o755)
         self.imap_port = free_port()
         self.lmtp_port = free_port()
         self.idle = idle
+        self.tls = tls
+        self.imaps_port = free_port() if tls else 0
         pw = pwd.getpwnam("dovecot")
         self.uid, self.gid = pw.pw_uid, pw.pw_gid
         self.home = self.root / "mail" / user
@@ -115,6 +149,10 @@ class Dovecot:
             f"{self.user}:{{PLAIN}}{self.password}:{self.uid}:{self.gid}::{self.home}::\n"
         )
         passwd.chmod(0o644)
+        ssl_conf = "ssl = no"
+        if self.tls:
+            cert, key = self_signed_cert(r)
+            ssl_conf = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
         # Without IDLE in the capability list the worker must fall back to polling.
         imap_caps = (
             ""
@@ -134,7 +172,7 @@ base_dir = {r}/run
 state_dir = {r}/state
 log_path = {self.log}
 info_log_path = {self.log}
-ssl = no
+{ssl_conf}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -160,7 +198,8 @@ service imap-login {{
     port = {self.imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.imaps_port}
   }}
 }}
 service lmtp {{

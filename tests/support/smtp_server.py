@@ -4,15 +4,19 @@ full SMTP → IMAP loop."""
 
 from __future__ import annotations
 
+import shutil
 import smtplib
+import ssl
+import tempfile
 import threading
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from tests.support.dovecot import free_port
+from tests.support.dovecot import free_port, self_signed_cert
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class SmtpServer:
         users: dict[str, str] | None = None,
         relay_lmtp_port: int | None = None,
         relay_to: list[str] | None = None,
+        tls: Literal["starttls", "implicit"] | None = None,
     ) -> None:
         self.port = port or free_port()
         self.users = users
@@ -70,6 +75,16 @@ class SmtpServer:
         self.rcpt_reply: str | None = None
         self.data_reply: str | None = None
         self._controller: Controller | None = None
+        self.tls = tls
+        self._context: ssl.SSLContext | None = None
+        if tls:
+            tls_dir = Path(tempfile.mkdtemp(prefix="smtp"))
+            try:
+                cert, key = self_signed_cert(tls_dir)
+                self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                self._context.load_cert_chain(cert, key)
+            finally:
+                shutil.rmtree(tls_dir, ignore_errors=True)  # loaded: the files can go
 
     def _authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
@@ -85,6 +100,11 @@ class SmtpServer:
             kwargs.update(
                 authenticator=self._authenticate, auth_require_tls=False, auth_required=True
             )
+        if self._context is not None:
+            if self.tls == "implicit":
+                kwargs["ssl_context"] = self._context
+            else:
+                kwargs.update(tls_context=self._context, require_starttls=True)
         self._controller = Controller(
             _Handler(self), hostname="127.0.0.1", port=self.port, **kwargs
         )

@@ -83,3 +83,14 @@ async def start_worker() -> AsyncIterator[Callable[..., RunningWorker]]:
     for rw in running:
         if not rw.task.done():
             await rw.stop()
+
+
+@pytest.fixture
+def dovecot_tls() -> Iterator[Dovecot]:
+    _require_dovecot()
+    server = Dovecot(tls=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()

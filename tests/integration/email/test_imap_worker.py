@@ -226,3 +226,16 @@ async def test_idle_is_renewed_and_stop_is_clean(
     assert rw.worker.health.state == "stopped"
     assert rw.worker.health.consecutive_failures == 0
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_implicit_tls(dovecot_tls: Dovecot, start_worker: Start) -> None:
+    inbox = FakeInbox()
+    port = dovecot_tls.imaps_port
+    start_worker(email_channel(port, imap_tls=True, imap_validate_certs=False), inbox)
+    await asyncio.to_thread(dovecot_tls.append, message(1))
+    await inbox.wait_for(1)
+
+    # With certificate checks on, a self-signed server is refused and the reason is shown.
+    strict = start_worker(email_channel(port, imap_tls=True, channel_id=2), FakeInbox())
+    await wait_until(lambda: strict.worker.health.consecutive_failures >= 1)
+    assert "CERTIFICATE_VERIFY_FAILED" in (strict.worker.health.last_error or "")

@@ -123,3 +123,21 @@ async def test_concurrent_sends(smtp_server: SmtpServer) -> None:
     results = await asyncio.gather(*(send(channel, reply(message_id=n)) for n in range(1, 11)))
     assert len({r.provider_id for r in results}) == 10
     assert len(smtp_server.messages) == 10
+
+
+async def test_starttls_required_and_implicit_tls() -> None:
+    for mode, extra in (
+        ("starttls", {"smtp_starttls": "always"}),
+        ("implicit", {"smtp_tls": True, "smtp_starttls": "auto"}),
+    ):
+        server = SmtpServer(tls=mode)  # type: ignore[arg-type]
+        server.start()
+        try:
+            channel = email_channel(smtp_port=server.port, smtp_validate_certs=False, **extra)
+            await send(channel, reply())
+            assert len(server.messages) == 1, mode
+            strict = email_channel(smtp_port=server.port, **extra)  # self-signed: refused
+            with pytest.raises(TransientSendError):
+                await send(strict, reply())
+        finally:
+            server.stop()
