@@ -70,12 +70,6 @@ def header_text(msg: Message, name: str) -> str | None:
     return None if raw is None else decode_value(raw)
 
 
-def header_all(msg: Message, name: str) -> list[str]:
-    """Every occurrence of a header, decoded (Received, Auto-Submitted…)."""
-    wanted = name.lower()
-    return [decode_value(str(v)) for k, v in msg.raw_items() if k.lower() == wanted]
-
-
 def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     """``(display name, lower-cased address)`` pairs of an address header; bad entries dropped."""
     raw = _raw(msg, name)

@@ -79,7 +79,7 @@ def _own(addr: str, own_addresses: Iterable[str]) -> bool:
     return addr in {a.strip().lower() for a in own_addresses}
 
 
-def parse_message(msg: Message, raw: bytes) -> tuple[str, bool]:
+def _message_id(msg: Message, raw: bytes) -> tuple[str, bool]:
     """The bare Message-ID and whether it was synthesised (from the raw bytes, stable)."""
     mid = normalize_msgid(header_text(msg, "Message-ID") or "")
     if mid:
@@ -118,7 +118,7 @@ def _parse(
 ) -> ParsedEmail:
     # compat32: see channels/email/headers.py for why (speed) and how headers are decoded.
     msg = BytesParser(policy=policy.compat32).parsebytes(raw)
-    message_id, synthetic = parse_message(msg, raw)
+    message_id, synthetic = _message_id(msg, raw)
     notes: list[str] = []
     if synthetic:
         notes.append("no Message-ID header: id derived from the message bytes")
