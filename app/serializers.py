@@ -139,6 +139,7 @@ def interaction_dicts(
                 "updated_at": iso(i.updated_at),
                 "queued_at": iso(i.queued_at),
                 "assigned_at": iso(i.assigned_at),
+                "accepted_at": iso(i.accepted_at),
                 "first_response_at": iso(i.first_response_at),
                 "resolved_at": iso(i.resolved_at),
                 "last_message_at": iso(i.last_message_at),

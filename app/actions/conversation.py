@@ -24,6 +24,8 @@ from app.models import (
 )
 from app.serializers import message_dict
 from app.services import assignment
+from app.services.routing_config import configs_for
+from routing.config import TenantConfig
 
 # Channels where an agent's reply hands the turn to the customer; a live chat keeps
 # holding the agent's attention (and capacity) until it is resolved.
@@ -86,6 +88,8 @@ def reply(ctx: AppContext, actor: Actor, interaction_id: int, text: str) -> Repl
             assignment.assign(tx, interaction, state or _ensure_state(s, actor.user_id),
                               now, actor_id=actor.user_id, reason="replied")
         interaction.first_response_at = interaction.first_response_at or now
+        if interaction.assignee_id == actor.user_id and interaction.accepted_at is None:
+            interaction.accepted_at = now
         interaction.last_message_at = now
         interaction.updated_at = now
         if channel.kind in ASYNC_KINDS or interaction.status in ("resolved", "abandoned"):
@@ -153,7 +157,11 @@ def assign(
             state = _assignable_state(s, interaction, agent_id)
         assignment.assign(tx, interaction, state, now, actor_id=actor.user_id, reason=reason)
         if state is None and interaction.status == "queued":
-            assignment.offer(tx, interaction, now)
+            assignment.offer(tx, interaction, now, _config(s, interaction.tenant_id))
+
+
+def _config(s: Session, tenant_id: int) -> TenantConfig:
+    return configs_for(s, [tenant_id])[tenant_id]
 
 
 def _assignable_state(s: Session, interaction: Interaction, agent_id: int) -> AgentState:
@@ -180,12 +188,9 @@ def _ensure_state(s: Session, user_id: int) -> AgentState:
     return state
 
 
-def _wrap_up_seconds(s: Session, interaction: Interaction) -> int:
-    from app.models import Tenant
-
-    tenant = s.get(Tenant, interaction.tenant_id)
-    value = (tenant.settings if tenant else {}).get("wrap_up_seconds", 0)
-    return int(value or 0)
+def _wrap_up_seconds(s: Session, interaction: Interaction) -> float:
+    """After-call work time for this kind of interaction (tenant routing rules)."""
+    return _config(s, interaction.tenant_id).wrap_up_for(interaction.channel_kind)
 
 
 def _message_event(interaction: Interaction, message: Message, author: str | None) -> Event:

@@ -4,6 +4,7 @@ classified and routed in one transaction; events follow the commit."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,11 +26,13 @@ from app.models import (
 )
 from app.models.interactions import OPEN_STATUSES
 from app.serializers import message_dict
-from app.services import assignment
+from app.services import assignment, auto_reply, queueing
 from app.services.classification import GroupRules
 from app.services.html import sanitize_html
 from app.services.identities import normalize_identity
+from app.services.routing_config import tenant_config
 from channels.types import Identity, InboundMessage
+from routing.config import TenantConfig
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +87,13 @@ def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
         tenant = s.get(Tenant, channel.tenant_id)
         assert tenant is not None and tenant.id is not None
         now = ctx.clock()
+        groups = s.exec(select(SkillGroup).where(SkillGroup.tenant_id == tenant.id)
+                        .order_by(col(SkillGroup.id))).all()
+        config = tenant_config(tenant, groups)
         contact, address = _resolve_contact(s, tenant, msg.sender, msg.other_identities, now,
                                             trusted=bool(msg.meta.get("sender_not_phone")))
-        interaction, created = _thread(ctx, tx, tenant, channel, contact, msg, now)
+        interaction, created = _thread(ctx, tx, tenant, channel, contact, msg, now,
+                                       groups, config)
         assert interaction.id is not None
         if created:
             interaction.meta = {**interaction.meta, "customer_address": address}
@@ -116,8 +123,10 @@ def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
         keyword = msg.meta.get("keyword")
         if channel.kind == "sms" and keyword in ("opt_out", "opt_in"):
             _record_opt(tx, contact, interaction, opted_out=keyword == "opt_out", now=now)
+        if created:
+            _after_hours(tx, interaction, channel, tenant, config, now)
         if interaction.status == "queued":
-            assignment.offer(tx, interaction, now)
+            assignment.offer(tx, interaction, now, config)
         assignment.emit_interaction(
             tx, interaction, "interaction.created" if created else "interaction.updated"
         )
@@ -212,6 +221,8 @@ def _thread(
     contact: Contact,
     msg: InboundMessage,
     now: datetime,
+    groups: Sequence[SkillGroup],
+    config: TenantConfig,
 ) -> tuple[Interaction, bool]:
     """Attach to the conversation this message continues, or open a new one."""
     s = tx.session
@@ -247,13 +258,15 @@ def _thread(
                 found.status = "assigned" if found.assignee_id else "queued"
                 if found.status == "queued":
                     found.queued_at = now
+                    queueing.set_sla_due(found, config)
             return found, False
         window = timedelta(days=int(tenant.settings.get("reopen_window_days",
                                                          ctx.settings.reopen_window_days)))
         if found.resolved_at and now - found.resolved_at <= window:
             _reopen(tx, found, now)
+            queueing.set_sla_due(found, config)
             return found, False
-    return _open(ctx, tx, tenant, channel, contact, msg, now), True
+    return _open(ctx, tx, tenant, channel, contact, msg, now, groups, config), True
 
 
 def _reopen(tx: Transaction, interaction: Interaction, now: datetime) -> None:
@@ -275,16 +288,16 @@ def _open(
     contact: Contact,
     msg: InboundMessage,
     now: datetime,
+    groups: Sequence[SkillGroup],
+    config: TenantConfig,
 ) -> Interaction:
     s = tx.session
     assert tenant.id is not None and channel.id is not None and contact.id is not None
-    groups = s.exec(
-        select(SkillGroup).where(SkillGroup.tenant_id == tenant.id).order_by(col(SkillGroup.id))
-    ).all()
     rules = [GroupRules(g.name, tuple(g.keywords or ()), g.is_fallback) for g in groups]
     text = f"{msg.subject}\n{msg.text}" if msg.subject else msg.text
     prediction = ctx.classifiers.predict(tenant.id, rules, text)
-    group = next((g for g in groups if g.name == prediction.label), None)
+    classified = next((g for g in groups if g.name == prediction.label), None)
+    group_id, path, reasons = queueing.choose_group(s, config, classified, now)
     queued_at = msg.requested_at if msg.requested_at and msg.requested_at > now else now
     interaction = Interaction(
         tenant_id=tenant.id,
@@ -292,7 +305,8 @@ def _open(
         channel_kind=channel.kind,
         contact_id=contact.id,
         status="queued",
-        skill_group_id=group.id if group else None,
+        skill_group_id=group_id,
+        priority=queueing.priority_for(config, contact, None),
         classification_label=prediction.label,
         classification_confidence=prediction.confidence,
         classification_source=prediction.source,
@@ -301,6 +315,7 @@ def _open(
         created_at=now,
         updated_at=now,
     )
+    queueing.set_sla_due(interaction, config)
     s.add(interaction)
     s.flush()
     assert interaction.id is not None
@@ -309,7 +324,25 @@ def _open(
         data={"classification": {"label": prediction.label, "source": prediction.source,
                                  "confidence": prediction.confidence}},
     ))
+    queueing.record_overflow(tx, interaction, path, reasons, now)
+    queueing.reserve_for_last_agent_if_sticky(s, interaction, config, now)
     return interaction
+
+
+def _after_hours(
+    tx: Transaction, interaction: Interaction, channel: Channel, tenant: Tenant,
+    config: TenantConfig, now: datetime,
+) -> None:
+    """Closed: note it on the interaction and, where the tenant says so, tell the
+    customer when we open again (an automatic reply through the outbox)."""
+    decision = queueing.arrival_hours(config, channel.kind, now)
+    if decision.open:
+        return
+    reopens = queueing.from_ts(decision.reopens_at) if decision.reopens_at else None
+    interaction.meta = {**(interaction.meta or {}), "after_hours": {
+        "action": decision.action, "reopens_at": reopens.isoformat() if reopens else None}}
+    if decision.action == "auto_reply" and channel.kind in ("sms", "email"):
+        auto_reply.queue_closed_notice(tx, tenant, channel, interaction, reopens, now)
 
 
 def _emit_message(tx: Transaction, interaction: Interaction, message: Message) -> None:

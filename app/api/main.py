@@ -12,7 +12,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.routes import health, interactions, pages, people, realtime, setup, webhooks
+from app.api.routes import (
+    health,
+    interactions,
+    pages,
+    people,
+    realtime,
+    routing_config,
+    setup,
+    webhooks,
+)
 from app.context import AppContext, build_context
 from app.errors import ActionError
 from channels.sms.base import WebhookError
@@ -46,7 +55,8 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
         lifespan=lifespan,
     )
     app.state.ctx = ctx
-    for module in (health, setup, people, interactions, webhooks, realtime, pages):
+    for module in (health, setup, routing_config, people, interactions, webhooks, realtime,
+                   pages):
         app.include_router(module.router)
     _error_handlers(app)
     return app

@@ -65,3 +65,18 @@ class ResolveIn(Body):
 class AssignIn(Body):
     agent_id: int | None = None
     reason: str = Field(default="manual", max_length=200)
+
+
+class SkillGroupPatch(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    keywords: list[str] | None = Field(default=None, max_length=500)
+    is_fallback: bool | None = None
+    routing: dict[str, Any] | None = None
+
+
+class AgentPatch(Body):
+    skills: dict[str, int] | None = None
+    capacity: dict[str, int] | None = None
+    total_capacity: int | None = Field(default=None, ge=0, le=1000)
+    clear_total_capacity: bool = False
+    languages: list[str] | None = Field(default=None, max_length=20)

@@ -47,6 +47,9 @@ class Interaction(SQLModel, table=True):
     created_at: datetime = timestamp(nullable=False)
     updated_at: datetime = timestamp(nullable=False)
     assigned_at: datetime | None = timestamp()
+    # The agent took the offer (opened or answered it); chats and call-backs not
+    # accepted in time are taken back and offered to someone else.
+    accepted_at: datetime | None = timestamp()
     first_response_at: datetime | None = timestamp()
     resolved_at: datetime | None = timestamp()
     last_message_at: datetime | None = timestamp()

@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 import routing
 from app.context import Transaction
 from app.models import AgentSkill, AgentState, Interaction, InteractionEvent
+from app.services.routing_config import configs_for
+from routing.config import GroupConfig, TenantConfig
 
 # How many waiting interactions one pull looks at: the queue index orders them, so
 # the best candidates are always among the first few.
@@ -61,16 +63,28 @@ def routing_agent(
     )
 
 
-def routing_work(interaction: Interaction) -> routing.Work:
+def routing_work(interaction: Interaction, group: GroupConfig | None = None) -> routing.Work:
+    """The interaction as the distributor sees it, carrying its group's rules and the
+    reservations and exclusions recorded on it."""
     assert interaction.id is not None and interaction.skill_group_id is not None
-    return routing.Work(
+    meta = interaction.meta or {}
+    work = routing.Work(
         id=interaction.id,
         group_id=interaction.skill_group_id,
         kind=interaction.channel_kind,
         enqueued_at=interaction.queued_at.timestamp(),
         priority=interaction.priority,
         language=interaction.language,
+        contact_id=interaction.contact_id,
+        reserved_for=meta.get("reserved_for"),
+        reserved_until=float(meta.get("reserved_until") or 0.0),
+        excluded_agents=frozenset(meta.get("excluded_agents") or ()),
     )
+    return group.prepare(work) if group is not None else work
+
+
+# Round-robin needs to know who got the last one; per process is fair enough.
+_round_robin: dict[int, int] = {}
 
 
 def _available_filter(now: datetime) -> list[ColumnElement[bool]]:
@@ -80,7 +94,9 @@ def _available_filter(now: datetime) -> list[ColumnElement[bool]]:
     ]
 
 
-def offer(tx: Transaction, interaction: Interaction, now: datetime) -> int | None:
+def offer(
+    tx: Transaction, interaction: Interaction, now: datetime, config: TenantConfig
+) -> int | None:
     """Contact-driven push: hand new work to the best free agent, if any."""
     if interaction.skill_group_id is None or interaction.status != "queued":
         return None
@@ -99,12 +115,19 @@ def offer(tx: Transaction, interaction: Interaction, now: datetime) -> int | Non
     levels = {state.user_id: level for state, level in rows}
     loads = agent_loads(session, [s.user_id for s in states])
     group_id = interaction.skill_group_id
+    group = config.groups.get(group_id)
     agents = [routing_agent(s, {group_id: levels[s.user_id]}, loads[s.user_id]) for s in states]
-    chosen = routing.pick_agent(routing_work(interaction), agents, now.timestamp())
+    chosen = routing.pick_agent(
+        routing_work(interaction, group), agents, now.timestamp(),
+        strategy=group.strategy if group else "longest_idle",
+        last_agent_id=_round_robin.get(group_id),
+        prefer_level=group.prefer_level if group else True,
+    )
     if chosen is None:
         return None
     state = next(s for s in states if s.user_id == chosen.id)
     assign(tx, interaction, state, now, reason="acd")
+    _round_robin[group_id] = chosen.id
     return chosen.id
 
 
@@ -118,37 +141,25 @@ def fill(tx: Transaction, agent_id: int, now: datetime) -> list[int]:
     ).first()
     if state is None:
         return []
-    skills = dict(
-        session.exec(
-            select(AgentSkill.skill_group_id, AgentSkill.level).where(
-                AgentSkill.user_id == agent_id
-            )
-        ).all()
-    )
-    if not skills:
+    skill_rows = session.exec(
+        select(AgentSkill.skill_group_id, AgentSkill.level, AgentSkill.tenant_id)
+        .where(AgentSkill.user_id == agent_id)
+    ).all()
+    if not skill_rows:
         return []
+    skills = {group_id: level for group_id, level, _ in skill_rows}
+    configs = configs_for(session, {tenant_id for _, _, tenant_id in skill_rows})
+    groups = {gid: cfg for c in configs.values() for gid, cfg in c.groups.items()}
     agent = routing_agent(state, skills, agent_loads(session, [agent_id])[agent_id])
     taken: list[int] = []
     while True:
         kinds = [k for k in agent.capacity if routing.engine.free_slots(agent, k) > 0]
         if not kinds:
             break
-        candidates = session.exec(
-            select(Interaction)
-            .where(
-                Interaction.status == "queued",
-                col(Interaction.skill_group_id).in_(list(skills)),
-                col(Interaction.channel_kind).in_(kinds),
-                Interaction.queued_at <= now,
-            )
-            .order_by(
-                col(Interaction.priority).desc(), col(Interaction.queued_at), col(Interaction.id)
-            )
-            .limit(PULL_WINDOW)
-            .with_for_update(skip_locked=True)
-        ).all()
+        candidates = _pull_candidates(session, list(skills), kinds, now)
         by_id = {i.id: i for i in candidates}
-        work = routing.pick_work(agent, [routing_work(i) for i in candidates], now.timestamp())
+        works = [routing_work(i, groups.get(i.skill_group_id or 0)) for i in candidates]
+        work = routing.pick_work(agent, works, now.timestamp())
         if work is None:
             break
         assign(tx, by_id[work.id], state, now, reason="acd")
@@ -157,6 +168,31 @@ def fill(tx: Transaction, agent_id: int, now: datetime) -> list[int]:
         agent.load = load
         taken.append(work.id)
     return taken
+
+
+def _pull_candidates(
+    session: Session, group_ids: list[int], kinds: list[str], now: datetime
+) -> list[Interaction]:
+    """The most urgent and the longest waiting: aging can lift an old item above a
+    fresh urgent one, so both ends of the queue are looked at."""
+    base = (
+        select(Interaction)
+        .where(
+            Interaction.status == "queued",
+            col(Interaction.skill_group_id).in_(group_ids),
+            col(Interaction.channel_kind).in_(kinds),
+            Interaction.queued_at <= now,
+        )
+        .limit(PULL_WINDOW)
+        .with_for_update(skip_locked=True)
+    )
+    urgent = session.exec(base.order_by(
+        col(Interaction.priority).desc(), col(Interaction.queued_at), col(Interaction.id))).all()
+    oldest = session.exec(base.order_by(col(Interaction.queued_at), col(Interaction.id))).all()
+    seen: dict[int | None, Interaction] = {i.id: i for i in urgent}
+    for i in oldest:
+        seen.setdefault(i.id, i)
+    return list(seen.values())
 
 
 def assign(
@@ -173,12 +209,14 @@ def assign(
     if state is None:
         interaction.assignee_id = None
         interaction.assigned_at = None
+        interaction.accepted_at = None
         if interaction.status == "assigned":
             interaction.status = "queued"
             interaction.queued_at = now
     else:
         interaction.assignee_id = state.user_id
         interaction.assigned_at = now
+        interaction.accepted_at = now if actor_id == state.user_id else None
         if interaction.status in ("queued", "assigned"):
             interaction.status = "assigned"
         state.idle_since = now

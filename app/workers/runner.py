@@ -9,6 +9,7 @@ import logging
 from starlette.concurrency import run_in_threadpool
 
 from app.actions.dispatch import dispatch_waiting
+from app.actions.sweeps import mark_sla_breaches, take_back_unaccepted
 from app.context import AppContext
 from app.services.senders import Senders
 from app.workers.outbox import OutboxWorker
@@ -32,10 +33,11 @@ class Workers:
     async def _dispatch_loop(self) -> None:
         interval = self.ctx.settings.dispatch_interval_seconds
         while not self._stopping.is_set():
-            try:
-                await run_in_threadpool(dispatch_waiting, self.ctx)
-            except Exception:
-                log.exception("dispatch sweep failed")
+            for sweep in (take_back_unaccepted, mark_sla_breaches, dispatch_waiting):
+                try:
+                    await run_in_threadpool(sweep, self.ctx)
+                except Exception:
+                    log.exception("%s failed", sweep.__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=interval)
 

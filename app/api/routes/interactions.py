@@ -9,6 +9,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 
 from app import actions
+from app.actions import sweeps
 from app.actions.conversation import visible_interaction
 from app.api.deps import Ctx, CurrentActor
 from app.api.schemas import AssignIn, ReplyIn, ResolveIn
@@ -96,6 +97,14 @@ def post_resolve(interaction_id: int, ctx: Ctx, actor: CurrentActor,
                  body: ResolveIn | None = None) -> dict[str, Any]:
     actions.resolve(ctx, actor, interaction_id, body.outcome if body else None)
     return {"id": interaction_id, "status": "resolved"}
+
+
+@router.post("/{interaction_id}/accept")
+def post_accept(interaction_id: int, ctx: Ctx, actor: CurrentActor) -> dict[str, Any]:
+    """The assigned agent takes the offer; chats and call-backs not accepted within the
+    tenant's no-pick-up time go to someone else."""
+    sweeps.accept(ctx, actor, interaction_id)
+    return {"id": interaction_id, "accepted": True}
 
 
 @router.post("/{interaction_id}/assign")

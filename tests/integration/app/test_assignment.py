@@ -85,7 +85,7 @@ def test_wrap_up_delays_new_work(ctx: AppContext) -> None:
     awa = w.agents["awa"]
     with ctx.transaction() as tx:
         tenant = tx.session.exec(select(Tenant)).one()
-        tenant.settings = {"wrap_up_seconds": 60}
+        tenant.settings = {"routing": {"wrap_up_seconds": 60}}
         tx.session.add(tenant)
     set_capacity(ctx, awa.user_id, sms=1)
     actions.set_presence(ctx, awa, "available")

@@ -1,0 +1,184 @@
+"""Configuring the ACD: tenant rules (hours, SLA targets, wrap-up, pick-up,
+priorities, after-hours), skill groups (strategy, overflow, stickiness…), and
+agents (skills, capacities, languages). Every write is validated by the pure
+``routing`` library, so an impossible configuration is refused with its reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.access import Actor
+from app.actions.setup import clean_keywords, tenant_by_slug
+from app.context import AppContext
+from app.errors import Conflict, Invalid, NotFound
+from app.models import AgentSkill, AgentState, Membership, SkillGroup, Tenant, User
+from app.services.routing_config import build_tenant_config, group_dict
+from channels.types import CHANNEL_KINDS
+from routing.agents import check_capacity, check_skills
+from routing.errors import ConfigError
+
+# Keys of tenant.settings["routing"] that are ours (not routing.config's) and ride along.
+_EXTRA_TENANT_KEYS = ("closed_message",)
+
+
+def _validate(raw: dict[str, Any], groups: list[dict[str, Any]]) -> None:
+    core = {k: v for k, v in raw.items() if k not in _EXTRA_TENANT_KEYS}
+    try:
+        build_tenant_config(core, groups)
+    except ConfigError as exc:
+        raise Invalid(str(exc)) from None
+    except (TypeError, ValueError) as exc:  # a malformed value deep in the JSON
+        raise Invalid(f"routing config: {exc}") from None
+
+
+def _groups(s: Session, tenant_id: int) -> list[SkillGroup]:
+    return list(s.exec(select(SkillGroup).where(SkillGroup.tenant_id == tenant_id)
+                       .order_by(col(SkillGroup.id))).all())
+
+
+def set_tenant_routing(
+    ctx: AppContext, actor: Actor, slug: str, rules: dict[str, Any]
+) -> dict[str, Any]:
+    """Replace the tenant's ACD rules (business hours, holidays, after-hours
+    behaviour, SLA targets, wrap-up, no-pick-up, priority rules)."""
+    if not isinstance(rules, dict):
+        raise Invalid("routing rules must be an object")
+    if "groups" in rules:
+        raise Invalid("group rules are set on each skill group (PATCH /api/v1/skill-groups/{id})")
+    with ctx.transaction() as tx:
+        s = tx.session
+        tenant = tenant_by_slug(s, actor, slug)
+        assert tenant.id is not None
+        actor.require_admin(tenant.id)
+        _validate(rules, [group_dict(g) for g in _groups(s, tenant.id)])
+        tenant.settings = {**(tenant.settings or {}), "routing": rules}
+        s.add(tenant)
+        return rules
+
+
+def tenant_routing(ctx: AppContext, actor: Actor, slug: str) -> dict[str, Any]:
+    with ctx.read_session() as s:
+        tenant = tenant_by_slug(s, actor, slug)
+        return dict((tenant.settings or {}).get("routing") or {})
+
+
+def update_skill_group(
+    ctx: AppContext, actor: Actor, group_id: int, *, name: str | None = None,
+    keywords: list[str] | None = None, is_fallback: bool | None = None,
+    routing: dict[str, Any] | None = None,
+) -> SkillGroup:
+    with ctx.transaction() as tx:
+        s = tx.session
+        group = s.get(SkillGroup, group_id)
+        if group is None or group.tenant_id not in actor.tenant_ids:
+            raise NotFound("skill group not found")
+        actor.require_supervisor(group.tenant_id)
+        if name is not None:
+            name = " ".join(name.split())
+            if not name or len(name) > 100:
+                raise Invalid("name must be 1-100 characters")
+            clash = s.exec(select(SkillGroup.id).where(SkillGroup.tenant_id == group.tenant_id,
+                                                       SkillGroup.name == name,
+                                                       SkillGroup.id != group.id)).first()
+            if clash is not None:
+                raise Conflict(f"skill group '{name}' already exists")
+            group.name = name
+        if keywords is not None:
+            group.keywords = clean_keywords(keywords)
+        if is_fallback:
+            for other in _groups(s, group.tenant_id):
+                if other.is_fallback and other.id != group.id:
+                    other.is_fallback = False
+                    s.add(other)
+        if is_fallback is not None:
+            group.is_fallback = is_fallback
+        if routing is not None:
+            if not isinstance(routing, dict):
+                raise Invalid("routing must be an object")
+            group.routing = {k: v for k, v in routing.items() if k not in ("id", "name")}
+        tenant = s.get(Tenant, group.tenant_id)
+        assert tenant is not None
+        others = [group_dict(g) for g in _groups(s, group.tenant_id) if g.id != group.id]
+        raw = dict((tenant.settings or {}).get("routing") or {})
+        _validate(raw, [*others, group_dict(group)])
+        s.add(group)
+        return group
+
+
+def update_agent(
+    ctx: AppContext, actor: Actor, user_id: int, *, skills: dict[str, int] | None = None,
+    capacity: dict[str, int] | None = None, total_capacity: int | None = None,
+    clear_total: bool = False, languages: list[str] | None = None,
+) -> dict[str, Any]:
+    """Skills (by group id or name in the actor's tenants), per-channel capacity, a
+    total cap and languages. Skills of tenants the actor does not administer are
+    left untouched."""
+    with ctx.transaction() as tx:
+        s = tx.session
+        user = s.get(User, user_id)
+        member_of = set(s.exec(select(Membership.tenant_id)
+                               .where(Membership.user_id == user_id)).all())
+        shared = member_of & actor.tenant_ids
+        if user is None or not shared:
+            raise NotFound("agent not found")
+        for tenant_id in shared:
+            actor.require_supervisor(tenant_id)
+        state = s.get(AgentState, user_id) or AgentState(user_id=user_id)
+        if capacity is not None or total_capacity is not None or clear_total:
+            caps = dict(state.capacity or {}) if capacity is None else dict(capacity)
+            unknown = set(caps) - set(CHANNEL_KINDS)
+            if unknown:
+                raise Invalid(f"capacity: unknown channel kind(s) {', '.join(sorted(unknown))}")
+            total = None if clear_total else (total_capacity if total_capacity is not None
+                                              else state.total_capacity)
+            try:
+                state.capacity = check_capacity(caps, total)
+            except ConfigError as exc:
+                raise Invalid(str(exc)) from None
+            state.total_capacity = total
+        if languages is not None:
+            cleaned = sorted({str(code).strip().lower()[:8] for code in languages if code})
+            state.languages = cleaned
+        s.add(state)
+        if skills is not None:
+            _replace_skills(s, user_id, shared, skills)
+        levels = dict(s.exec(select(AgentSkill.skill_group_id, AgentSkill.level)
+                             .where(AgentSkill.user_id == user_id)).all())
+        return {"id": user_id, "skills": levels, "capacity": state.capacity,
+                "total_capacity": state.total_capacity, "languages": state.languages}
+
+
+def _replace_skills(s: Session, user_id: int, tenant_ids: set[int],
+                    skills: dict[str, int]) -> None:
+    groups = s.exec(select(SkillGroup).where(col(SkillGroup.tenant_id).in_(sorted(tenant_ids)))
+                    ).all()
+    by_key: dict[str, SkillGroup] = {}
+    for g in groups:
+        by_key.setdefault(g.name, g)
+        by_key[str(g.id)] = g
+    wanted: dict[int, int] = {}
+    for key, level in skills.items():
+        group = by_key.get(str(key))
+        if group is None or group.id is None:
+            raise Invalid(f"skill group '{key}' not found in your tenants")
+        if not isinstance(level, int) or isinstance(level, bool):
+            raise Invalid(f"skill level for '{key}' must be a whole number 1 to 5")
+        wanted[group.id] = level
+    try:
+        check_skills(wanted)
+    except ConfigError as exc:
+        raise Invalid(str(exc)) from None
+    tenant_of = {g.id: g.tenant_id for g in groups}
+    current = s.exec(select(AgentSkill).where(
+        AgentSkill.user_id == user_id, col(AgentSkill.tenant_id).in_(sorted(tenant_ids)))).all()
+    for row in current:
+        if row.skill_group_id not in wanted:
+            s.delete(row)
+        else:
+            row.level = wanted.pop(row.skill_group_id)
+            s.add(row)
+    for group_id, level in wanted.items():
+        s.add(AgentSkill(tenant_id=tenant_of[group_id], user_id=user_id,
+                         skill_group_id=group_id, level=level))
