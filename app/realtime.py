@@ -14,6 +14,8 @@ def view_for(actor: Actor, event: Event) -> dict[str, Any] | None:
     An agent who loses sight of an interaction (reassigned away from them) gets a
     small ``interaction.removed`` so their list stays true, and nothing more.
     """
+    if event.type == "resync":  # events may have been missed: refetch
+        return {"type": "resync"}
     if event.tenant_id is None or event.tenant_id not in actor.tenant_ids:
         return None
     if event.type.startswith("agent."):

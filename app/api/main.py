@@ -37,15 +37,24 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from app.workers.runner import Workers
 
+        relay = None
+        if ctx.settings.redis_url:
+            from app.events_redis import RedisRelay
+
+            relay = RedisRelay(ctx.settings.redis_url, ctx.bus)
+            await relay.start()
         runner = Workers(ctx) if run_workers else None
         if runner is not None:
             await runner.start()
         app.state.workers = runner
+        app.state.relay = relay
         try:
             yield
         finally:
             if runner is not None:
                 await runner.stop()
+            if relay is not None:
+                await relay.stop()
 
     app = FastAPI(
         title="Teranga",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from fastapi import FastAPI
 
 from app.api.main import create_app
 from app.context import AppContext
@@ -21,10 +22,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(ctx: AppContext, *, workers: bool = True) -> Iterator[str]:
-    port = free_port()
+def live_server(
+    ctx: AppContext, *, workers: bool = True, port: int | None = None,
+    on_app: Callable[[FastAPI], None] | None = None,
+) -> Iterator[str]:
+    port = port or free_port()
     ctx.settings.base_url = f"http://127.0.0.1:{port}"
     app = create_app(ctx, workers=workers)
+    if on_app is not None:
+        on_app(app)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="on", ws_ping_interval=None)
     server = uvicorn.Server(config)

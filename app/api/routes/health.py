@@ -28,6 +28,17 @@ def readyz(ctx: Ctx) -> dict[str, Any] | JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"
+    if ctx.settings.redis_url:
+        import redis
+
+        try:
+            client = redis.Redis.from_url(ctx.settings.redis_url, socket_connect_timeout=1,
+                                          socket_timeout=1)
+            client.ping()
+            client.close()
+            checks["redis"] = "ok"
+        except redis.RedisError as exc:
+            checks["redis"] = f"error: {exc.__class__.__name__}"
     ok = all(v == "ok" for v in checks.values())
     body = {"status": "ok" if ok else "unavailable", "checks": checks}
     return body if ok else JSONResponse(body, status_code=503)
