@@ -31,6 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from app.api.main import create_app
     from app.context import build_context
+    from app.observability import configure_logging
 
     settings = Settings()
     if args.no_workers:
@@ -38,8 +39,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     ctx = build_context(settings)
     app = create_app(ctx)
     console.print(f"Teranga on http://{args.host}:{args.port} ({ctx.dialect})")
+    configure_logging(settings.log_json, getattr(logging, args.log_level.upper(), logging.INFO))
+    # Our own access log carries the request id; uvicorn's would say it twice.
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                proxy_headers=True, ws_ping_interval=20, ws_ping_timeout=20)
+                proxy_headers=True, ws_ping_interval=20, ws_ping_timeout=20, access_log=False,
+                log_config=None)
     return 0
 
 

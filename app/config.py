@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # Run background workers (outbox, dispatcher, channel pollers) inside ``serve``.
     workers: bool = True
     log_json: bool = False
+    # When set, /metrics asks for it as a bearer token.
+    metrics_token: str | None = None
 
     @cached_property
     def resolved_secret_key(self) -> str:

@@ -25,6 +25,7 @@ from app.models import (
     Tenant,
 )
 from app.models.interactions import OPEN_STATUSES
+from app.observability import METRICS
 from app.serializers import message_dict
 from app.services import assignment, auto_reply, queueing
 from app.services.classification import GroupRules
@@ -50,6 +51,7 @@ class IngestResult:
     duplicate: bool = False
     new_interaction: bool = False
     assignee_id: int | None = None
+    channel_kind: str = ""
 
 
 def ingest(ctx: AppContext, msg: InboundMessage) -> IngestResult:
@@ -57,11 +59,15 @@ def ingest(ctx: AppContext, msg: InboundMessage) -> IngestResult:
         raise Invalid(f"text is longer than {ctx.settings.max_text_chars} characters")
     for attempt in range(RACE_RETRIES):
         try:
-            return _ingest_once(ctx, msg)
+            result = _ingest_once(ctx, msg)
         except IntegrityError:
             if attempt == RACE_RETRIES - 1:
                 raise
             log.info("ingest race on channel %s, retrying", msg.channel_id)
+            continue
+        counter = METRICS.duplicates if result.duplicate else METRICS.ingested
+        counter.labels(result.channel_kind).inc()
+        return result
     raise AssertionError("unreachable")
 
 
@@ -83,7 +89,8 @@ def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
             ).first()
             if seen is not None:
                 assert seen[0] is not None
-                return IngestResult(message_id=seen[0], interaction_id=seen[1], duplicate=True)
+                return IngestResult(message_id=seen[0], interaction_id=seen[1], duplicate=True,
+                                    channel_kind=channel.kind)
         tenant = s.get(Tenant, channel.tenant_id)
         assert tenant is not None and tenant.id is not None
         now = ctx.clock()
@@ -136,6 +143,7 @@ def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
             interaction_id=interaction.id,
             new_interaction=created,
             assignee_id=interaction.assignee_id,
+            channel_kind=channel.kind,
         )
 
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api.routes import (
     health,
     interactions,
+    ops,
     pages,
     people,
     realtime,
@@ -24,6 +25,7 @@ from app.api.routes import (
 )
 from app.context import AppContext, build_context
 from app.errors import ActionError
+from app.observability import RequestContext
 from channels.sms.base import WebhookError
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,8 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
         lifespan=lifespan,
     )
     app.state.ctx = ctx
-    for module in (health, setup, routing_config, people, interactions, webhooks, realtime,
+    app.add_middleware(RequestContext)
+    for module in (health, ops, setup, routing_config, people, interactions, webhooks, realtime,
                    pages):
         app.include_router(module.router)
     _error_handlers(app)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.actions.outbox import ClaimedSend, claim_due, record_failure, record_success
 from app.context import AppContext
+from app.observability import METRICS
 from app.services.senders import Senders
 from channels.types import SendError, TransientSendError
 
@@ -58,6 +59,8 @@ class OutboxWorker:
             try:
                 result = await self.senders.send(item.channel, item.message)
             except SendError as exc:
+                METRICS.sends.labels(item.channel.kind,
+                                     "failed" if exc.permanent else "retry").inc()
                 log.warning("send of message %s failed (attempt %s): %s",
                             item.message.message_id, item.attempt, exc.detail)
                 await run_in_threadpool(record_failure, self.ctx, item, exc)
@@ -67,4 +70,5 @@ class OutboxWorker:
                 error = TransientSendError(f"internal error: {exc.__class__.__name__}")
                 await run_in_threadpool(record_failure, self.ctx, item, error)
                 return
+            METRICS.sends.labels(item.channel.kind, "sent").inc()
             await run_in_threadpool(record_success, self.ctx, item, result)
