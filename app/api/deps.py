@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.access import Actor, load_actor
@@ -70,3 +70,7 @@ async def current_actor(request: Request, ctx: Ctx) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+# Database ids are 64-bit: a larger number can only be a mistake, answered with 422.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]

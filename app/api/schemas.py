@@ -63,7 +63,7 @@ class ResolveIn(Body):
 
 
 class AssignIn(Body):
-    agent_id: int | None = None
+    agent_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     reason: str = Field(default="manual", max_length=200)
 
 

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from app import actions
 from app.actions import sweeps
 from app.actions.conversation import visible_interaction
-from app.api.deps import Ctx, CurrentActor
+from app.api.deps import Ctx, CurrentActor, Id
 from app.api.schemas import AssignIn, ReplyIn, ResolveIn
 from app.errors import Invalid
 from app.models import Interaction, InteractionEvent, Message, SkillGroup, Tenant
@@ -33,7 +33,7 @@ def list_interactions(
     channel: Kind | None = None,
     assignee: str | None = Query(default=None, description="'me', 'none' or a user id"),
     limit: int = Query(default=50, ge=1, le=200),
-    before_id: int | None = None,
+    before_id: int | None = Query(default=None, ge=1, le=2**63 - 1),
 ) -> dict[str, Any]:
     with ctx.read_session() as s:
         q = select(Interaction).where(col(Interaction.tenant_id).in_(sorted(actor.tenant_ids)))
@@ -70,7 +70,7 @@ def list_interactions(
 
 
 @router.get("/{interaction_id}")
-def get_interaction(interaction_id: int, ctx: Ctx, actor: CurrentActor) -> dict[str, Any]:
+def get_interaction(interaction_id: Id, ctx: Ctx, actor: CurrentActor) -> dict[str, Any]:
     with ctx.read_session() as s:
         interaction = visible_interaction(s, actor, interaction_id)
         data = interaction_dicts(s, [interaction], with_preview=False)[0]
@@ -86,21 +86,21 @@ def get_interaction(interaction_id: int, ctx: Ctx, actor: CurrentActor) -> dict[
 
 
 @router.post("/{interaction_id}/replies", status_code=202)
-def post_reply(interaction_id: int, body: ReplyIn, ctx: Ctx, actor: CurrentActor
+def post_reply(interaction_id: Id, body: ReplyIn, ctx: Ctx, actor: CurrentActor
                ) -> dict[str, Any]:
     result = actions.reply(ctx, actor, interaction_id, body.text)
     return {"message_id": result.message_id, "status": result.status}
 
 
 @router.post("/{interaction_id}/resolve")
-def post_resolve(interaction_id: int, ctx: Ctx, actor: CurrentActor,
+def post_resolve(interaction_id: Id, ctx: Ctx, actor: CurrentActor,
                  body: ResolveIn | None = None) -> dict[str, Any]:
     actions.resolve(ctx, actor, interaction_id, body.outcome if body else None)
     return {"id": interaction_id, "status": "resolved"}
 
 
 @router.post("/{interaction_id}/accept")
-def post_accept(interaction_id: int, ctx: Ctx, actor: CurrentActor) -> dict[str, Any]:
+def post_accept(interaction_id: Id, ctx: Ctx, actor: CurrentActor) -> dict[str, Any]:
     """The assigned agent takes the offer; chats and call-backs not accepted within the
     tenant's no-pick-up time go to someone else."""
     sweeps.accept(ctx, actor, interaction_id)
@@ -108,7 +108,7 @@ def post_accept(interaction_id: int, ctx: Ctx, actor: CurrentActor) -> dict[str,
 
 
 @router.post("/{interaction_id}/assign")
-def post_assign(interaction_id: int, body: AssignIn, ctx: Ctx, actor: CurrentActor
+def post_assign(interaction_id: Id, body: AssignIn, ctx: Ctx, actor: CurrentActor
                 ) -> dict[str, Any]:
     actions.assign(ctx, actor, interaction_id, body.agent_id, body.reason)
     with ctx.read_session() as s:

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from app.actions import routing_config as actions
 from app.actions.setup import tenant_by_slug
-from app.api.deps import Ctx, CurrentActor
+from app.api.deps import Ctx, CurrentActor, Id
 from app.api.routes.setup import group_dict
 from app.api.schemas import AgentPatch, SkillGroupPatch
 from app.errors import NotFound
@@ -43,7 +43,7 @@ def put_tenant_routing(
 
 
 @router.get("/skill-groups/{group_id}")
-def get_skill_group(group_id: int, ctx: Ctx, actor: CurrentActor) -> dict[str, Any]:
+def get_skill_group(group_id: Id, ctx: Ctx, actor: CurrentActor) -> dict[str, Any]:
     with ctx.read_session() as s:
         group = s.get(SkillGroup, group_id)
         if group is None or group.tenant_id not in actor.tenant_ids:
@@ -52,7 +52,7 @@ def get_skill_group(group_id: int, ctx: Ctx, actor: CurrentActor) -> dict[str, A
 
 
 @router.patch("/skill-groups/{group_id}")
-def patch_skill_group(group_id: int, body: SkillGroupPatch, ctx: Ctx, actor: CurrentActor
+def patch_skill_group(group_id: Id, body: SkillGroupPatch, ctx: Ctx, actor: CurrentActor
                       ) -> dict[str, Any]:
     """Name, keywords, fallback flag, and routing rules: ``strategy`` (longest_idle,
     least_occupied, round_robin), ``overflow`` ({target_group, max_waiting,
@@ -99,7 +99,7 @@ def list_agents(ctx: Ctx, actor: CurrentActor, tenant: str | None = None) -> dic
 
 
 @router.patch("/agents/{user_id}")
-def patch_agent(user_id: int, body: AgentPatch, ctx: Ctx, actor: CurrentActor
+def patch_agent(user_id: Id, body: AgentPatch, ctx: Ctx, actor: CurrentActor
                 ) -> dict[str, Any]:
     """Skills ({group id or name: level 1-5}; replaces the agent's skills in your
     tenants), capacity per channel kind, a total cap, languages."""

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from app import actions
 from app.actions.setup import tenant_by_slug
-from app.api.deps import Ctx, CurrentActor
+from app.api.deps import Ctx, CurrentActor, Id
 from app.api.routes.webhooks import channel_config
 from app.api.schemas import ChannelIn, ChannelPatch, SkillGroupIn, TenantIn
 from app.context import AppContext
@@ -119,7 +119,7 @@ def list_channels(slug: str, ctx: Ctx, actor: CurrentActor) -> dict[str, Any]:
 
 
 @router.get("/channels/{channel_id}")
-def get_channel(channel_id: int, ctx: Ctx, actor: CurrentActor) -> dict[str, Any]:
+def get_channel(channel_id: Id, ctx: Ctx, actor: CurrentActor) -> dict[str, Any]:
     with ctx.read_session() as s:
         channel = s.get(Channel, channel_id)
         if channel is None or channel.tenant_id not in actor.tenant_ids:
@@ -128,7 +128,7 @@ def get_channel(channel_id: int, ctx: Ctx, actor: CurrentActor) -> dict[str, Any
 
 
 @router.patch("/channels/{channel_id}")
-def patch_channel(channel_id: int, body: ChannelPatch, ctx: Ctx, actor: CurrentActor
+def patch_channel(channel_id: Id, body: ChannelPatch, ctx: Ctx, actor: CurrentActor
                   ) -> dict[str, Any]:
     channel = actions.update_channel(ctx, actor, channel_id, body.name, body.config,
                                      body.is_active)
