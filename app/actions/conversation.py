@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.serializers import message_dict
 from app.services import assignment
+from app.services.audit import audit
 from app.services.routing_config import configs_for
 from routing.config import TenantConfig
 
@@ -156,6 +157,9 @@ def assign(
         if agent_id is not None:
             state = _assignable_state(s, interaction, agent_id)
         assignment.assign(tx, interaction, state, now, actor_id=actor.user_id, reason=reason)
+        if agent_id is not None and agent_id != actor.user_id:
+            audit(tx, actor, "interaction.assign", tenant_id=interaction.tenant_id,
+                  target=str(interaction.id), data={"agent_id": agent_id, "reason": reason})
         if state is None and interaction.status == "queued":
             assignment.offer(tx, interaction, now, _config(s, interaction.tenant_id))
 

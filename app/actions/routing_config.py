@@ -14,6 +14,7 @@ from app.actions.setup import clean_keywords, tenant_by_slug
 from app.context import AppContext
 from app.errors import Conflict, Invalid, NotFound
 from app.models import AgentSkill, AgentState, Membership, SkillGroup, Tenant, User
+from app.services.audit import audit
 from app.services.routing_config import build_tenant_config, group_dict
 from channels.types import CHANNEL_KINDS
 from routing.agents import check_capacity, check_skills
@@ -55,6 +56,7 @@ def set_tenant_routing(
         _validate(rules, [group_dict(g) for g in _groups(s, tenant.id)])
         tenant.settings = {**(tenant.settings or {}), "routing": rules}
         s.add(tenant)
+        audit(tx, actor, "routing.update", tenant_id=tenant.id, target=slug, data=rules)
         return rules
 
 
@@ -104,6 +106,9 @@ def update_skill_group(
         raw = dict((tenant.settings or {}).get("routing") or {})
         _validate(raw, [*others, group_dict(group)])
         s.add(group)
+        audit(tx, actor, "skill_group.update", tenant_id=group.tenant_id, target=group.name,
+              data={"name": name, "keywords": keywords, "is_fallback": is_fallback,
+                    "routing": routing})
         return group
 
 
@@ -144,6 +149,10 @@ def update_agent(
         s.add(state)
         if skills is not None:
             _replace_skills(s, user_id, shared, skills)
+        for tenant_id in shared:
+            audit(tx, actor, "agent.update", tenant_id=tenant_id, target=user.email,
+                  data={"skills": skills, "capacity": capacity,
+                        "total_capacity": total_capacity, "languages": languages})
         levels = dict(s.exec(select(AgentSkill.skill_group_id, AgentSkill.level)
                              .where(AgentSkill.user_id == user_id)).all())
         return {"id": user_id, "skills": levels, "capacity": state.capacity,

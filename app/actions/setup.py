@@ -15,6 +15,7 @@ from app.context import AppContext
 from app.errors import Conflict, Invalid, NotFound
 from app.models import Channel, Membership, SkillGroup, Tenant
 from app.security import new_channel_key, new_channel_secret
+from app.services.audit import audit
 from channels.sms.registry import PROVIDER_NAMES
 from channels.types import CHANNEL_KINDS
 
@@ -70,6 +71,8 @@ def create_tenant(
             # Work the classifier cannot place lands here until someone triages it.
             s.add(SkillGroup(tenant_id=tenant.id, name="triage", is_fallback=True,
                              created_at=ctx.clock()))
+            audit(tx, actor, "tenant.create", tenant_id=tenant.id, target=slug,
+                  data={"name": tenant.name, "timezone": timezone})
     except IntegrityError:
         raise Conflict(f"tenant '{slug}' already exists") from None
     return tenant
@@ -119,6 +122,8 @@ def create_skill_group(
                                is_fallback=is_fallback, created_at=ctx.clock())
             s.add(group)
             s.flush()
+            audit(tx, actor, "skill_group.create", tenant_id=tenant.id, target=name,
+                  data={"keywords": words, "is_fallback": is_fallback})
     except IntegrityError:
         raise Conflict(f"skill group '{name}' already exists") from None
     return group
@@ -168,6 +173,8 @@ def create_channel(
                           secret=new_channel_secret(), config=config, created_at=ctx.clock())
         s.add(channel)
         s.flush()
+        audit(tx, actor, "channel.create", tenant_id=tenant.id, target=f"{kind}:{name}",
+              data={"config": config})
     return channel
 
 
@@ -195,4 +202,7 @@ def update_channel(
         if is_active is not None:
             channel.is_active = is_active
         s.add(channel)
+        audit(tx, actor, "channel.update", tenant_id=channel.tenant_id,
+              target=f"{channel.kind}:{channel.name}",
+              data={"name": name, "config": config, "is_active": is_active})
     return channel

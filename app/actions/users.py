@@ -5,14 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.access import Actor
 from app.actions.setup import tenant_by_slug
 from app.context import AppContext
-from app.errors import Conflict, Invalid, NotFound, Unauthorized
-from app.models import AgentSkill, AgentState, AuthToken, Membership, SkillGroup, Tenant, User
+from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from app.models import (
+    AgentSkill,
+    AgentState,
+    AuthToken,
+    LoginFailure,
+    Membership,
+    SkillGroup,
+    Tenant,
+    User,
+)
 from app.models.people import ROLES
 from app.security import (
     MIN_PASSWORD_LENGTH,
@@ -21,12 +31,16 @@ from app.security import (
     token_hash,
     verify_password,
 )
+from app.services.audit import audit
 from app.services.identities import normalize_email
 from channels.types import CHANNEL_KINDS
 
 # A new agent can hold this much work until someone says otherwise.
 DEFAULT_CAPACITY = {"chat": 3, "email": 5, "sms": 5, "callback": 1}
 SESSION_DAYS = 14
+LOCKOUT_FAILURES = 5
+IP_FAILURES = 30
+LOCKOUT_WINDOW = timedelta(minutes=15)
 
 
 def create_user(
@@ -79,6 +93,9 @@ def create_user(
                 s.add(Membership(tenant_id=tenant.id, user_id=user.id))
             s.add(AgentState(user_id=user.id, capacity=caps, languages=list(languages or []),
                              presence_changed_at=ctx.clock(), idle_since=ctx.clock()))
+            for tenant in tenant_rows:
+                audit(tx, actor, "user.create", tenant_id=tenant.id, target=email,
+                      data={"role": role, "skills": skills, "capacity": capacity})
             for skill_group, level in _skill_groups(s, tenant_rows, skills or {}):
                 assert skill_group.id is not None
                 s.add(AgentSkill(tenant_id=skill_group.tenant_id, user_id=user.id,
@@ -140,18 +157,34 @@ def issue_token(ctx: AppContext, email: str, *, kind: str = "api", name: str | N
     return token
 
 
-def login(ctx: AppContext, email: str, password: str) -> str:
-    """Check a password and open a browser session; the same answer for every failure."""
-    try:
-        email = normalize_email(email)
-    except Invalid:
-        raise Unauthorized("wrong e-mail or password") from None
+def login(ctx: AppContext, email: str, password: str, ip: str | None = None) -> str:
+    """Check a password and open a browser session; the same answer for every failure.
+
+    Guessing is slowed down: after ``LOCKOUT_FAILURES`` failures for one address (or
+    ``IP_FAILURES`` from one IP) within ``LOCKOUT_WINDOW``, logins are refused with 429
+    until the window has passed, without even checking the password.
+    """
+    email = email.strip().lower()[:254]
+    now = ctx.clock()
+    since = now - LOCKOUT_WINDOW
     with ctx.read_session() as s:
+        by_email = s.exec(select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.email == email, LoginFailure.created_at > since)).one()
+        by_ip = s.exec(select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.ip == ip, LoginFailure.created_at > since)).one() if ip else 0
+        if by_email >= LOCKOUT_FAILURES or by_ip >= IP_FAILURES:
+            minutes = int(LOCKOUT_WINDOW.total_seconds() // 60)
+            raise TooManyRequests(f"too many failed logins; try again in {minutes} minutes")
         user = s.exec(select(User).where(User.email == email)).first()
     if not verify_password(user.password_hash if user else None, password) or not (
         user and user.is_active
     ):
+        with ctx.transaction() as tx:
+            tx.session.add(LoginFailure(email=email, ip=ip, created_at=now))
         raise Unauthorized("wrong e-mail or password")
+    with ctx.transaction() as tx:
+        for row in tx.session.exec(select(LoginFailure).where(LoginFailure.email == email)):
+            tx.session.delete(row)
     return issue_token(ctx, email, kind="session")
 
 

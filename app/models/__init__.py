@@ -1,6 +1,7 @@
 """The schema. Every tenant-owned row carries ``tenant_id`` and every unique key
 includes it, so that tenants can later be sharded (Citus, database per group)."""
 
+from app.models.audit import AuditEntry, LoginFailure
 from app.models.channels import Channel, ChannelState
 from app.models.contacts import Contact, ContactIdentity
 from app.models.interactions import Attachment, Interaction, InteractionEvent, Message
@@ -12,6 +13,7 @@ __all__ = [
     "AgentSkill",
     "AgentState",
     "Attachment",
+    "AuditEntry",
     "AuthToken",
     "Channel",
     "ChannelState",
@@ -20,6 +22,7 @@ __all__ = [
     "DeliveryAttempt",
     "Interaction",
     "InteractionEvent",
+    "LoginFailure",
     "Membership",
     "Message",
     "OutboxItem",

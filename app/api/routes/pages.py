@@ -20,7 +20,7 @@ from app.access import Actor, load_actor
 from app.actions.users import user_for_token
 from app.api.deps import SESSION_COOKIE
 from app.context import AppContext
-from app.errors import Unauthorized
+from app.errors import TooManyRequests, Unauthorized
 from app.models import AgentState, Interaction, User
 from app.models.interactions import OPEN_STATUSES
 from app.security import csrf_token
@@ -83,13 +83,19 @@ async def login_submit(
     request: Request, email: str = Form(""), password: str = Form("")
 ) -> Response:
     ctx = _ctx(request)
+    ip = request.client.host if request.client else None
+    lang = request_language(request)
     try:
-        token = await run_in_threadpool(actions.login, ctx, email, password)
+        token = await run_in_threadpool(actions.login, ctx, email, password, ip)
     except Unauthorized:
-        lang = request_language(request)
         return render(request, "login.html",
                       {"error": i18n.gettext(lang, "Wrong e-mail or password."), "email": email},
                       lang, status_code=401)
+    except TooManyRequests:
+        message = "Too many failed attempts. Wait a few minutes, then try again."
+        return render(request, "login.html",
+                      {"error": i18n.gettext(lang, message), "email": email},
+                      lang, status_code=429)
     response = RedirectResponse("/agent", status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=ctx.settings.secure_cookies, max_age=14 * 24 * 3600)
