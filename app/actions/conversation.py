@@ -20,17 +20,21 @@ from app.models import (
     InteractionEvent,
     Message,
     OutboxItem,
+    Tenant,
     User,
 )
 from app.serializers import message_dict
 from app.services import assignment
 from app.services.audit import audit
 from app.services.routing_config import configs_for
+from channels.sms.segments import segment_info
 from routing.config import TenantConfig
 
 # Channels where an agent's reply hands the turn to the customer; a live chat keeps
 # holding the agent's attention (and capacity) until it is resolved.
 ASYNC_KINDS = ("email", "sms", "callback")
+# Longest SMS reply, in segments, unless the tenant says otherwise (settings.sms_max_segments).
+DEFAULT_SMS_SEGMENTS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,8 @@ def reply(ctx: AppContext, actor: Actor, interaction_id: int, text: str) -> Repl
             raise Conflict("this contact has opted out of SMS (STOP); the reply was not sent")
         if channel.kind == "callback":
             raise Conflict("a call-back is answered by phone; record the call's outcome instead")
+        if channel.kind == "sms":
+            _check_sms_length(s, interaction.tenant_id, text)
         now = ctx.clock()
         message = Message(
             tenant_id=interaction.tenant_id,
@@ -162,6 +168,17 @@ def assign(
                   target=str(interaction.id), data={"agent_id": agent_id, "reason": reason})
         if state is None and interaction.status == "queued":
             assignment.offer(tx, interaction, now, _config(s, interaction.tenant_id))
+
+
+def _check_sms_length(s: Session, tenant_id: int, text: str) -> None:
+    """Operators bill per segment: each tenant caps how long a reply may be."""
+    tenant = s.get(Tenant, tenant_id)
+    settings = tenant.settings if tenant else {}
+    limit = int(settings.get("sms_max_segments", DEFAULT_SMS_SEGMENTS))
+    info = segment_info(text)
+    if info.segments > limit:
+        raise Invalid(f"this SMS needs {info.segments} segments ({info.encoding}, "
+                      f"{info.characters} characters); the limit is {limit}")
 
 
 def _config(s: Session, tenant_id: int) -> TenantConfig:

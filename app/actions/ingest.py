@@ -259,6 +259,8 @@ def _thread(
             )
             .order_by(col(Interaction.id).desc())
         ).first()
+        if found is not None and channel.kind == "sms" and _stale_sms(tenant, found, now):
+            found = None
     if found is not None:
         if found.status in OPEN_STATUSES:
             if found.status == "waiting_customer":
@@ -275,6 +277,17 @@ def _thread(
             queueing.set_sla_due(found, config)
             return found, False
     return _open(ctx, tx, tenant, channel, contact, msg, now, groups, config), True
+
+
+def _stale_sms(tenant: Tenant, interaction: Interaction, now: datetime) -> bool:
+    """An SMS long after the last one starts a new conversation, when the tenant sets
+    a window (``settings.sms_thread_window_hours``); without one, an open
+    conversation takes every SMS of its contact."""
+    hours = (tenant.settings or {}).get("sms_thread_window_hours")
+    last = interaction.last_message_at
+    if not hours or last is None:
+        return False
+    return now - last > timedelta(hours=float(hours))
 
 
 def _reopen(tx: Transaction, interaction: Interaction, now: datetime) -> None:

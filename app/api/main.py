@@ -21,6 +21,7 @@ from app.api.routes import (
     realtime,
     routing_config,
     setup,
+    tools,
     webhooks,
 )
 from app.context import AppContext, build_context
@@ -67,8 +68,8 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
     )
     app.state.ctx = ctx
     app.add_middleware(RequestContext)
-    for module in (health, ops, setup, routing_config, people, interactions, webhooks, realtime,
-                   pages):
+    for module in (health, ops, setup, routing_config, people, interactions, tools, webhooks,
+                   realtime, pages):
         app.include_router(module.router)
     _error_handlers(app)
     return app

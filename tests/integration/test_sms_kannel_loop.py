@@ -97,3 +97,40 @@ def test_phone_to_agent_and_back_through_kannel(
             assert r.status_code == 409 and "opted out" in r.json()["detail"]
     with ctx.read_session() as s:
         assert len(s.exec(select(Message).where(Message.direction == "in")).all()) == 2
+
+
+def test_teranga_down_kannel_retries_each_sms_arrives_once(
+    ctx: AppContext, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The gateway keeps what it could not hand over; nothing is lost or doubled."""
+    require_kannel()
+    from tests.support.live_server import free_port
+
+    w = make_world(ctx, channel_config={"provider": "kannel"})
+    port = free_port()
+    ctx.settings.base_url = f"http://127.0.0.1:{port}"
+    with ctx.read_session() as s:
+        channel = s.get(Channel, w.channel.id)
+        assert channel is not None
+    get_url = endpoints.inbound_url(channel_config(ctx, channel))
+    with KannelGateway(tmp_path_factory.mktemp("kannel"), get_url=get_url,
+                       http_retries=60) as kannel:
+        with live_server(ctx, port=port):
+            kannel.phone_sends("+221771234567", kannel.short_code, "avant la panne")
+
+            def stored(n: int) -> bool:
+                with ctx.read_session() as s:
+                    return len(s.exec(select(Message)).all()) >= n
+
+            wait_for(lambda: stored(1))
+        # Teranga is down: the phones keep texting.
+        for n in range(3):
+            kannel.phone_sends(f"+22177123456{n}", kannel.short_code, f"pendant la panne {n}")
+        time.sleep(2)  # Kannel tries, fails, and queues them for retry
+        with live_server(ctx, port=port):
+            wait_for(lambda: stored(4), timeout=60)
+            time.sleep(2)  # any late duplicate would land now
+    with ctx.read_session() as s:
+        texts = sorted(m.text for m in s.exec(select(Message)))
+    assert texts == ["avant la panne", "pendant la panne 0", "pendant la panne 1",
+                     "pendant la panne 2"]
