@@ -57,12 +57,13 @@ def make_database(kind: str, tmp: Path) -> tuple[str, Any]:
 
 
 def seed(url: str, agents: int) -> tuple[str, str]:
-    """A tenant, an SMS channel, and available agents with room for the whole burst."""
+    """A tenant, an SMS channel, and available agents with their usual capacity (5 SMS
+    each): the first messages are assigned, the rest of the burst waits in the queue,
+    as on a busy morning."""
     from app import actions
     from app.config import Settings
     from app.context import build_context
     from app.migrate import upgrade
-    from app.models import AgentState
     from tests.factories import make_world
 
     upgrade(url)
@@ -70,11 +71,6 @@ def seed(url: str, agents: int) -> tuple[str, str]:
     names = {f"agent{n}": {"ventes": 3, "support": 3, "triage": 1} for n in range(agents)}
     w = make_world(ctx, agents=names)
     for actor in w.agents.values():
-        with ctx.transaction() as tx:
-            state = tx.session.get(AgentState, actor.user_id)
-            assert state is not None
-            state.capacity = {"sms": 100_000}
-            tx.session.add(state)
         actions.set_presence(ctx, actor, "available")
     ctx.engine.dispose()
     return w.channel.key, w.channel.secret
