@@ -3,7 +3,7 @@
 Plain text in, a :class:`Prediction` out. No web, database or app imports.
 """
 
-from classifier.keywords import KeywordRule, KeywordMatcher
+from classifier.keywords import KeywordMatcher, KeywordRule
 from classifier.pipeline import Prediction, TenantClassifier
 from classifier.text import normalize
 
