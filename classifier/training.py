@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix
-from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.svm import LinearSVC
 
 from classifier.calibration import expected_calibration_error, fit_temperature
 from classifier.errors import DataError
@@ -90,6 +88,8 @@ def _fit_linear(
     x: csr_matrix, y: npt.NDArray[np.intp], n_labels: int, c: float
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """One-vs-rest linear SVM; returns (features × labels) weights and intercepts."""
+    from sklearn.svm import LinearSVC  # imported on first training only: slow to import
+
     svm = LinearSVC(C=c, dual=True, max_iter=5000)
     svm.fit(x, y)
     coef = np.zeros((x.shape[1], n_labels), dtype=np.float32)
@@ -110,6 +110,8 @@ def _fit_linear(
 
 
 def _folds(y: npt.NDArray[np.intp], n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import KFold, StratifiedKFold
+
     smallest = int(np.bincount(y).min())
     splitter: KFold | StratifiedKFold
     if smallest >= n_folds:

@@ -162,6 +162,11 @@ _SALES_TERMS: tuple[str, ...] = (
     "quote",
     "subscribe",
     "upgrade",
+    "how much",
+    "cost",
+    "combien coute",
+    "forfait",
+    "premium",
 )
 
 
