@@ -153,20 +153,22 @@ class Vectorizer:
 
     def vector(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
         """Sparse TF-IDF row of one text as (column indices, values)."""
-        indices: list[int] = []
-        values: list[float] = []
-        idf = self.idf
+        index_parts: list[npt.NDArray[np.intp]] = []
+        value_parts: list[npt.NDArray[np.float32]] = []
         for cols in self._columns(model_tokens(text)):
             if not cols:
                 continue
             counts = Counter(cols)
-            block_idx = list(counts)
+            idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
             # Sublinear term frequency: a word said twice is not twice the evidence.
-            weights = [(1.0 + math.log(n)) * float(idf[c]) for c, n in counts.items()]
-            norm = math.sqrt(sum(w * w for w in weights))
-            indices.extend(block_idx)
-            values.extend(w / norm for w in weights)
-        return np.asarray(indices, dtype=np.intp), np.asarray(values, dtype=np.float32)
+            weights = ((1.0 + np.log(tf)) * self.idf[idx]).astype(np.float32, copy=False)
+            weights /= np.sqrt(np.dot(weights, weights))
+            index_parts.append(idx)
+            value_parts.append(weights)
+        if not index_parts:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
+        return np.concatenate(index_parts), np.concatenate(value_parts)
 
     def matrix(self, texts: Sequence[str]) -> csr_matrix:
         """TF-IDF rows of many texts, through the very same code as :meth:`vector`."""
