@@ -13,6 +13,9 @@ class KeywordRule:
     label: str  # the skill group this rule points to
     terms: tuple[str, ...]
     weight: float = 1.0
+    # Terms that veto this label whatever else matched: "carte" → cards, but not when
+    # the message says "carte grise" (a car registration, another desk).
+    negative: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,22 +29,29 @@ class KeywordMatcher:
     """Scores each label by the weighted keywords found in a text.
 
     Terms are matched on word boundaries of the normalised text, so 'prêt' matches
-    'PRET' and 'pret?' but not 'prets' or 'interpret'.
+    'PRET' and 'pret?' but not 'prets' or 'interpret'. A negative term present in the
+    text removes its label from the scores.
     """
 
     def __init__(self, rules: Iterable[KeywordRule]) -> None:
         self._terms: list[tuple[str, str, float]] = []
+        self._vetoes: list[tuple[str, str]] = []
         for rule in rules:
             for term in rule.terms:
                 norm = normalize(term)
                 if norm:
                     self._terms.append((f" {norm} ", rule.label, rule.weight))
+            for term in rule.negative:
+                norm = normalize(term)
+                if norm:
+                    self._vetoes.append((f" {norm} ", rule.label))
 
     def scores(self, text: str) -> dict[str, KeywordHit]:
         padded = f" {normalize(text)} "
+        vetoed = {label for term, label in self._vetoes if term in padded}
         found: dict[str, tuple[float, list[str]]] = {}
         for term, label, weight in self._terms:
-            if term in padded:
+            if label not in vetoed and term in padded:
                 score, matched = found.get(label, (0.0, []))
                 matched.append(term.strip())
                 found[label] = (score + weight, matched)

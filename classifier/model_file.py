@@ -1,0 +1,135 @@
+"""Safe model files: numpy arrays plus a JSON header, never a pickle.
+
+A file is an ``.npz`` archive (loaded with ``allow_pickle=False``, so it can hold no
+code) with:
+
+* ``header``: UTF-8 JSON — format name and version, labels, feature settings,
+  temperature, evaluation figures, and the SHA-256 of every other member;
+* ``vocabulary``: UTF-8 feature names joined by newlines (features never hold one);
+* ``coef``, ``intercept``, ``idf``, ``block_sizes``: the numbers.
+
+Reading checks the format, the version, every checksum and every shape, and raises
+:class:`ModelFormatError` on any mismatch, so a caller keeps the model it has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from classifier.errors import ModelFormatError
+from classifier.features import FeatureConfig, Vectorizer
+from classifier.linear import LinearTextModel
+
+FORMAT = "teranga-linear-text-model"
+FORMAT_VERSION = 1
+_ARRAYS = ("vocabulary", "coef", "intercept", "idf", "block_sizes")
+
+
+def _digest(array: npt.NDArray[Any]) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+def to_bytes(model: LinearTextModel, extra: dict[str, Any] | None = None) -> bytes:
+    """Serialise a model; ``extra`` (evaluation figures, provenance) goes in the header."""
+    vectorizer = model.vectorizer
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "vocabulary": np.frombuffer(
+            "\n".join(vectorizer.vocabulary_list()).encode("utf-8"), dtype=np.uint8
+        ),
+        "coef": model.coef,
+        "intercept": model.intercept,
+        "idf": vectorizer.idf,
+        "block_sizes": np.asarray(vectorizer.block_sizes(), dtype=np.int64),
+    }
+    header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "labels": list(model.labels),
+        "temperature": model.temperature,
+        "features": vectorizer.config.to_dict(),
+        "sha256": {name: _digest(a) for name, a in arrays.items()},
+        "extra": extra or {},
+    }
+    members = {
+        "header": np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), np.uint8),
+        **arrays,
+    }
+    buffer = io.BytesIO()
+    # The same layout as numpy.savez_compressed, written member by member with pickling off.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, array in members.items():
+            with archive.open(f"{name}.npy", "w") as member:
+                np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def read_header(data: bytes) -> dict[str, Any]:
+    """The JSON header of a model file, checked for format and version only."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            header = json.loads(bytes(archive["header"]).decode("utf-8"))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, EOFError) as e:
+        raise ModelFormatError(f"not a readable model file: {e}") from e
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ModelFormatError(f"not a {FORMAT} file")
+    if header.get("format_version") != FORMAT_VERSION:
+        raise ModelFormatError(
+            f"model format version {header.get('format_version')!r} is not supported "
+            f"(this code reads version {FORMAT_VERSION}); retrain the model"
+        )
+    return header
+
+
+def from_bytes(data: bytes) -> tuple[LinearTextModel, dict[str, Any]]:
+    """Rebuild a model and return it with its header; raise ModelFormatError if unsound."""
+    header = read_header(data)
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in _ARRAYS}
+        for name, array in arrays.items():
+            if _digest(array) != header["sha256"][name]:
+                raise ModelFormatError(f"checksum mismatch in {name!r}: the file is corrupt")
+        features = bytes(arrays["vocabulary"]).decode("utf-8").split("\n")
+        config = FeatureConfig(**header["features"])
+        vectorizer = Vectorizer.from_parts(
+            config, features, [int(n) for n in arrays["block_sizes"]], arrays["idf"]
+        )
+        model = LinearTextModel(
+            vectorizer,
+            [str(label) for label in header["labels"]],
+            arrays["coef"],
+            arrays["intercept"],
+            float(header["temperature"]),
+        )
+    except ModelFormatError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, UnicodeDecodeError) as e:
+        raise ModelFormatError(f"model file is inconsistent: {e}") from e
+    return model, header
+
+
+def save(
+    model: LinearTextModel, path: str | os.PathLike[str], extra: dict[str, Any] | None = None
+) -> None:
+    """Write atomically: a crash mid-write never leaves a half file under ``path``."""
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(to_bytes(model, extra))
+    os.replace(tmp, target)
+
+
+def load(path: str | os.PathLike[str]) -> tuple[LinearTextModel, dict[str, Any]]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise ModelFormatError(f"cannot read model file {path}: {e}") from e
+    return from_bytes(data)
