@@ -1,4 +1,5 @@
-"""Background work inside ``teranga serve``: the outbox and the distributor's sweep."""
+"""Background work inside ``teranga serve``: the outbox, the distributor's sweep and the
+email mailboxes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from app.actions.dispatch import dispatch_waiting
 from app.context import AppContext
 from app.services.senders import Senders
+from app.workers.mailbox import MailboxSupervisor
 from app.workers.outbox import OutboxWorker
 
 log = logging.getLogger(__name__)
@@ -22,12 +24,15 @@ class Workers:
         self.tasks: list[asyncio.Task[None]] = []
         self.senders = Senders()
         self.outbox: OutboxWorker | None = None
+        self.mailboxes: MailboxSupervisor | None = None
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         self.outbox = OutboxWorker(self.ctx, self.senders)
         self.tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
         self.tasks.append(asyncio.create_task(self._dispatch_loop(), name="dispatch"))
+        self.mailboxes = MailboxSupervisor(self.ctx)
+        self.tasks.append(asyncio.create_task(self.mailboxes.run(), name="mailboxes"))
 
     async def _dispatch_loop(self) -> None:
         interval = self.ctx.settings.dispatch_interval_seconds
@@ -43,6 +48,8 @@ class Workers:
         self._stopping.set()
         if self.outbox is not None:
             self.outbox.stop()
+        if self.mailboxes is not None:
+            await self.mailboxes.stop()  # logs out of every mailbox, releases the locks
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
