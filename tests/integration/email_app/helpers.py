@@ -119,6 +119,11 @@ class Desk:
         return await self.wait(lambda: self.find_inbound(message_id), timeout,
                                f"message <{message_id}> to be ingested")
 
+    async def handled(self, uid: int, timeout: float = 20.0) -> None:
+        """Wait until the mailbox acknowledged ``uid``: everything done with it is done."""
+        await self.wait(lambda: self.state().get("imap_cursor", {}).get("last_uid", 0) >= uid,
+                        timeout, f"UID {uid} to be acknowledged")
+
     def find_inbound(self, message_id: str) -> Message | None:
         with self.ctx.read_session() as s:
             return s.exec(select(Message).where(Message.channel_id == self.channel_id,
@@ -154,8 +159,9 @@ class Desk:
             row = s.get(ChannelState, self.channel_id)
             return dict(row.data) if row else {}
 
-    def reply(self, interaction_id: int, text: str, agent: str = "awa") -> int:
-        return actions.reply(self.ctx, self.world.agents[agent], interaction_id, text).message_id
+    def reply(self, interaction_id: int, text: str) -> int:
+        """The tenant's admin answers (sees every group, whatever the classifier chose)."""
+        return actions.reply(self.ctx, self.world.admin, interaction_id, text).message_id
 
     async def sent(self, count: int, timeout: float = 20.0) -> list[MimeMessage]:
         """The mails the SMTP server accepted, once there are ``count`` of them."""
