@@ -12,8 +12,10 @@ and the health never overwrite each other):
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +24,8 @@ from sqlmodel import Session
 from app.context import AppContext
 from app.models import Channel, ChannelState
 from channels.email import ChannelHealth
+
+log = logging.getLogger(__name__)
 
 CURSOR_KEY = "imap_cursor"
 HEALTH_KEY = "mailbox"
@@ -71,13 +75,27 @@ def update_state(
 class ChannelStateCursor:
     """``channels.email.CursorStore`` on the database, one row per channel.
 
-    Async methods: the worker awaits them, and the database call runs in a thread so that
-    one slow commit never stalls the other mailboxes on the event loop.
+    The worker calls ``save`` after every message. Writing each time would add a
+    transaction per message; instead the cursor is written at most once per
+    ``FLUSH_SECONDS`` while mail streams in, within ``FLUSH_SECONDS`` after the last message,
+    and at once on a UIDVALIDITY change and on ``flush()`` (the supervisor calls it when it
+    stops the worker). The stored cursor may lag behind what was ingested, never run ahead
+    of it: after a crash the few messages since the last write are offered again, and
+    ingest's Message-ID dedupe keeps each single.
+
+    The database calls run in a thread, so one slow commit never stalls the other mailboxes.
     """
+
+    FLUSH_SECONDS = 1.0
 
     def __init__(self, ctx: AppContext, channel_id: int) -> None:
         self.ctx = ctx
         self.channel_id = channel_id
+        self._pending: tuple[int, int] | None = None
+        self._saved_validity: int | None = None
+        self._last_write = 0.0
+        self._lock = asyncio.Lock()
+        self._timer: asyncio.Task[None] | None = None
 
     def load_now(self) -> tuple[int, int] | None:
         with self.ctx.read_session() as s:
@@ -94,10 +112,38 @@ class ChannelStateCursor:
         update_state(self.ctx, self.channel_id, CURSOR_KEY, lambda _old: cursor)
 
     async def load(self) -> tuple[int, int] | None:
+        if self._pending is not None:
+            return self._pending
         return await asyncio.to_thread(self.load_now)
 
     async def save(self, uidvalidity: int, last_uid: int) -> None:
-        await asyncio.to_thread(self.save_now, uidvalidity, last_uid)
+        self._pending = (uidvalidity, last_uid)
+        due = time.monotonic() - self._last_write >= self.FLUSH_SECONDS
+        if due or uidvalidity != self._saved_validity:
+            await self.flush()
+        elif self._timer is None or self._timer.done():
+            self._timer = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.FLUSH_SECONDS)
+        try:
+            await self.flush()
+        except Exception:  # kept pending: the next save or flush writes it
+            log.warning("channel %s: cursor write failed", self.channel_id, exc_info=True)
+
+    async def flush(self) -> None:
+        async with self._lock:
+            pending, self._pending = self._pending, None
+            if pending is None:
+                return
+            try:
+                await asyncio.to_thread(self.save_now, *pending)
+            except BaseException:
+                if self._pending is None:
+                    self._pending = pending
+                raise
+            self._saved_validity = pending[0]
+            self._last_write = time.monotonic()
 
 
 def record_health(ctx: AppContext, channel_id: int, health: ChannelHealth) -> None:

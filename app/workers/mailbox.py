@@ -127,6 +127,7 @@ class _Running:
     task: asyncio.Task[None]
     version: str
     health: HealthRecorder
+    cursor: ChannelStateCursor
 
 
 @dataclass
@@ -233,11 +234,11 @@ class MailboxSupervisor:
             return
         await asyncio.to_thread(ensure_state, self.ctx, config.id)
         recorder = HealthRecorder(self.ctx, config.id)
-        worker = MailboxWorker(config, ChannelStateCursor(self.ctx, config.id),
-                               _Deliverer(self.ctx, config), on_status=recorder.on_status,
-                               tuning=self.tuning)
+        cursor = ChannelStateCursor(self.ctx, config.id)
+        worker = MailboxWorker(config, cursor, _Deliverer(self.ctx, config),
+                               on_status=recorder.on_status, tuning=self.tuning)
         task = asyncio.create_task(worker.run(), name=f"mailbox-{config.id}")
-        self.running[config.id] = _Running(worker, task, version, recorder)
+        self.running[config.id] = _Running(worker, task, version, recorder, cursor)
         log.info("mailbox channel=%s started (%s)", config.id,
                  config.config.get("imap_host"))
 
@@ -250,6 +251,10 @@ class MailboxSupervisor:
                 with contextlib.suppress(BaseException):
                     await running.task
             await running.health.flush()
+            try:
+                await running.cursor.flush()
+            except Exception:  # the next start re-reads a little; the dedupe keeps it single
+                log.warning("mailbox channel=%s: final cursor write failed", channel_id)
         if unlock:
             await asyncio.to_thread(self.locks.unlock, channel_id)
 
