@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 
 Action = Literal["ingested", "duplicate", "machine_mail", "bounce", "set_aside"]
 MAX_SET_ASIDE_KEPT = 50
+MAX_HEADER_BYTES = 64 * 1024
 _TAG_REF = re.compile(r"^T-(\d{1,12})$")
 
 
@@ -69,19 +71,29 @@ def email_channel_config(channel: Channel, base_url: str = "") -> ChannelConfig:
                          base_url=base_url)
 
 
-def receive_email(ctx: AppContext, channel: ChannelConfig, raw: bytes) -> EmailOutcome:
+def receive_email(ctx: AppContext, channel: ChannelConfig, raw: bytes,
+                  own_addresses: Iterable[str] = ()) -> EmailOutcome:
+    """``own_addresses``: the installation's other mailboxes, whose mail (a reply copied to
+    another of our mailboxes) must not become a customer message there."""
     settings = EmailSettings.from_config(channel.config)
     parsed = parse_email(raw, channel_id=channel.id,
                          max_attachment_bytes=settings.max_attachment_bytes,
-                         own_addresses={settings.address, settings.reply_to})
+                         own_addresses={settings.address, settings.reply_to, *own_addresses})
     if parsed.inbound is None:
-        return set_aside(ctx, channel.id, parsed, parsed.set_aside or "not ingestible")
+        reason = parsed.set_aside or "not ingestible"
+        if reason.startswith("sent by this mailbox"):
+            # Our own copies are expected (Sent folders, relays): a log line, not a record.
+            log.info("email channel=%s: skipped our own %s", channel.id, parsed.message_id)
+            return EmailOutcome("set_aside", parsed.message_id, parsed.kind, reason=reason)
+        return set_aside(ctx, channel.id, parsed, reason)
     if parsed.kind == "bounce":
         return _bounce(ctx, channel, parsed)
     if parsed.kind == "report":
         # Read receipts and abuse reports: nobody needs to answer them.
         return set_aside(ctx, channel.id, parsed, "report (read receipt or complaint)")
     inbound = _with_thread_hint(ctx, channel, parsed.inbound)
+    # The original header block, for the agent's "show original" (the body is in full_text).
+    inbound = replace(inbound, meta={**inbound.meta, "headers": _header_block(raw)})
     if parsed.kind == "auto_reply":
         target = _machine_mail_target(ctx, channel, inbound)
         if target is not None:
@@ -98,6 +110,12 @@ def receive_email(ctx: AppContext, channel: ChannelConfig, raw: bytes) -> EmailO
         acked = send_auto_ack(ctx, channel, result.interaction_id, inbound)
     return EmailOutcome("duplicate" if result.duplicate else "ingested", parsed.message_id,
                         parsed.kind, result.interaction_id, result.message_id, auto_ack=acked)
+
+
+def _header_block(raw: bytes) -> str:
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
+              default=len(raw))
+    return raw[:min(end, MAX_HEADER_BYTES)].decode("utf-8", "replace")
 
 
 # -- threading ------------------------------------------------------------------------------
@@ -290,6 +308,18 @@ def set_aside(ctx: AppContext, channel_id: int, parsed: ParsedEmail, reason: str
 # -- replies --------------------------------------------------------------------------------
 
 
+def _tenant_mailboxes(s: Session, channel: Channel) -> set[str]:
+    """The tenant's email channel addresses: never copied on a reply (a mail loop)."""
+    out: set[str] = set()
+    for config in s.exec(select(Channel.config).where(Channel.tenant_id == channel.tenant_id,
+                                                      Channel.kind == "email")).all():
+        for key in ("address", "reply_to"):
+            value = config.get(key) if isinstance(config, dict) else None
+            if isinstance(value, str) and "@" in value:
+                out.add(value.strip().lower())
+    return out
+
+
 def prepare_reply(s: Session, channel: Channel, interaction: Interaction,
                   message: Message) -> None:
     """Called by ``reply`` inside its transaction for email channels: store our signed
@@ -302,12 +332,14 @@ def prepare_reply(s: Session, channel: Channel, interaction: Interaction,
         mid = outbound_message_id(config, message.id, interaction.id)
     except ValueError:
         return  # misconfigured channel: the outbox reports it and keeps the reply queued
-    latest = s.exec(select(Message).where(Message.interaction_id == interaction.id,
-                                          Message.direction == "in")
-                    .order_by(col(Message.id).desc()).limit(1)).first()
-    meta: dict[str, Any] = latest.meta if latest is not None else {}
+    recent = s.exec(select(Message.meta).where(Message.interaction_id == interaction.id,
+                                               Message.direction == "in")
+                    .order_by(col(Message.id).desc()).limit(10)).all()
+    # The customer's latest own words: an out-of-office's Reply-To is no one to answer.
+    meta: Mapping[str, Any] = next((m for m in recent if m.get("kind") != "auto_reply"),
+                                   recent[0] if recent else {})
     to = str(meta.get("reply_to") or interaction.meta.get("customer_address") or "")
-    ours = {settings.address, settings.reply_to, to.lower()}
+    ours = {settings.address, settings.reply_to, to.lower(), *_tenant_mailboxes(s, channel)}
     cc: list[str] = []
     for address in [*(meta.get("to") or []), *(meta.get("cc") or [])]:
         address = str(address).strip().lower()

@@ -136,11 +136,13 @@ class _Deliverer:
 
     ctx: AppContext
     channel: ChannelConfig
+    own_addresses: frozenset[str] = frozenset()
     failures: dict[str, int] = field(default_factory=dict)
 
     async def __call__(self, channel_id: int, raw: bytes) -> None:
         try:
-            await asyncio.to_thread(receive_email, self.ctx, self.channel, raw)
+            await asyncio.to_thread(receive_email, self.ctx, self.channel, raw,
+                                    self.own_addresses)
         except Exception as exc:
             if _database_down(exc):
                 raise  # retried after backoff, however long the database is away
@@ -173,6 +175,7 @@ class MailboxSupervisor:
         self.waiting: dict[int, tuple[str, str]] = {}
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
+        self._addresses: frozenset[str] = frozenset()
 
     def health(self, channel_id: int) -> ChannelHealth | None:
         running = self.running.get(channel_id)
@@ -199,6 +202,11 @@ class MailboxSupervisor:
                 await self._stop(channel_id, unlock=False)
         channels = await asyncio.to_thread(_email_channels, self.ctx)
         wanted = {config.id: (config, version) for config, version in channels}
+        # Every mailbox of the installation: mail from one of them to another is our own
+        # (a reply copied to a colleague mailbox), never a customer's.
+        self._addresses = frozenset(
+            str(c.config.get(k)).strip().lower() for c, _ in channels
+            for k in ("address", "reply_to") if c.config.get(k))
         for channel_id in [c for c in self.running if c not in wanted]:
             await self._stop(channel_id)
         for channel_id in [c for c in self.waiting if c not in wanted]:
@@ -235,8 +243,9 @@ class MailboxSupervisor:
         await asyncio.to_thread(ensure_state, self.ctx, config.id)
         recorder = HealthRecorder(self.ctx, config.id)
         cursor = ChannelStateCursor(self.ctx, config.id)
-        worker = MailboxWorker(config, cursor, _Deliverer(self.ctx, config),
-                               on_status=recorder.on_status, tuning=self.tuning)
+        deliverer = _Deliverer(self.ctx, config, self._addresses)
+        worker = MailboxWorker(config, cursor, deliverer, on_status=recorder.on_status,
+                               tuning=self.tuning)
         task = asyncio.create_task(worker.run(), name=f"mailbox-{config.id}")
         self.running[config.id] = _Running(worker, task, version, recorder, cursor)
         log.info("mailbox channel=%s started (%s)", config.id,

@@ -44,6 +44,7 @@ async def test_mail_is_ingested_classified_routed_with_attachments(desk: Desk) -
     message = await desk.inbound("rich-1@mail.example.org")
     assert message.text == "Bonjour, ma commande n'est pas arrivée."
     assert "a écrit" in message.meta["full_text"]  # the whole original stays for the agent
+    assert "Message-ID: <rich-1@mail.example.org>" in message.meta["headers"]
     assert message.subject == "Commande n°42 pas arrivée"
     assert message.html is not None and "<b>commande</b>" in message.html
     assert "script" not in message.html and "onerror" not in message.html

@@ -7,9 +7,10 @@ import asyncio
 
 from sqlmodel import select
 
+from app import actions
 from app.models import DeliveryAttempt, Interaction
 from channels.email import read_message_id
-from tests.integration.email_app.helpers import Desk, customer_mail
+from tests.integration.email_app.helpers import Desk, customer_mail, email_config
 from tests.support.dovecot import USER
 
 
@@ -77,3 +78,19 @@ async def test_a_bounce_of_our_reply_marks_it_failed_and_opens_nothing(desk: Des
     assert len(desk.interactions()) == 1
     assert [m.direction for m in desk.messages(iid)] == ["in", "out"]
     assert desk.find_inbound("dsn1@mx.example.org") is None
+
+
+async def test_reply_goes_to_reply_to_and_copies_the_customer_s_cc(desk: Desk) -> None:
+    actions.create_channel(desk.ctx, desk.world.admin, "acme", "email", "Ventes",
+                           email_config(None, None, address="ventes@example.test",
+                                        imap_host=""))
+    await desk.mail(customer_mail(
+        1, "Reply-To: Awa (bureau) <awa.bureau@example.org>\r\n"
+           "Cc: Moussa <moussa@example.org>, ventes@example.test\r\n", subject="Devis"))
+    iid = (await desk.inbound("c1@mail.example.org")).interaction_id
+    desk.reply(iid, "Voici le devis.")
+    [sent] = await desk.sent(1)
+    assert sent["To"] == "awa.bureau@example.org"
+    assert sent["Cc"] == "moussa@example.org"  # not our other mailbox: no mail loop
+    assert set(desk.smtp.messages[0].recipients) == {"awa.bureau@example.org",
+                                                     "moussa@example.org"}
