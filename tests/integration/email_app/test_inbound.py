@@ -139,3 +139,24 @@ async def test_every_corpus_message_is_ingested_or_set_aside(desk: Desk, ctx: Ap
         reason = aside.get(parsed.message_id, "")
         assert not reason.startswith(("parser error", "ingest failed")), (uid, reason)
     assert stored and aside  # both happen in real mail (bounces, reports, no From…)
+
+
+async def test_uidvalidity_change_offers_everything_again_and_doubles_nothing(desk: Desk
+                                                                             ) -> None:
+    old = [customer_mail(n, subject=f"Question {n}", sender=f"c{n}@example.org")
+           for n in range(2)]
+    for raw in old:
+        await desk.mail(raw)
+    await desk.handled(2)
+    validity = desk.state()["imap_cursor"]["uidvalidity"]
+    # The mailbox is rebuilt (restored backup, migrated account): new UIDVALIDITY, UIDs
+    # from 1 again, the old mail plus one new message.
+    new_validity = await asyncio.to_thread(
+        desk.dovecot.reset_mailbox,
+        [*old, customer_mail(2, subject="Question 2", sender="c2@example.org")])
+    assert new_validity != validity
+    await desk.wait(lambda: desk.state()["imap_cursor"] == {"uidvalidity": new_validity,
+                                                            "last_uid": 3},
+                    what="the new numbering")
+    assert sorted(m.provider_id or "" for m in desk.messages()) == [
+        f"c{n}@mail.example.org" for n in range(3)]
