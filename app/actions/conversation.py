@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from app.access import Actor
+from app.actions.email import prepare_reply
 from app.context import AppContext, Transaction
 from app.errors import Conflict, Invalid, NotFound
 from app.events import Event
@@ -86,6 +87,9 @@ def reply(ctx: AppContext, actor: Actor, interaction_id: int, text: str) -> Repl
         s.add(message)
         s.flush()
         assert message.id is not None
+        if channel.kind == "email":
+            # Our signed Message-ID, stored now: a reply to it threads even before it is sent.
+            prepare_reply(s, channel, interaction, message)
         s.add(OutboxItem(tenant_id=interaction.tenant_id, message_id=message.id,
                          channel_id=channel.id, next_attempt_at=now, created_at=now,
                          updated_at=now))

@@ -87,7 +87,8 @@ def _outbound(
     outbound = OutboundMessage(
         message_id=message.id,
         interaction_id=interaction.id,
-        to=str(interaction.meta.get("customer_address", "")),
+        # Email replies name their recipient (the customer's Reply-To); others the contact.
+        to=str(message.meta.get("to") or interaction.meta.get("customer_address", "")),
         text=message.text,
         subject=interaction.subject,
         in_reply_to=refs[0] if refs else None,

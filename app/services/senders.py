@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
+from channels.email import send as send_email
 from channels.sms.outbound import send_sms
 from channels.types import ChannelConfig, OutboundMessage, PermanentSendError, SendResult
 
@@ -15,7 +16,7 @@ SendFn = Callable[[ChannelConfig, OutboundMessage], Awaitable[SendResult]]
 class Senders:
     def __init__(self, client: httpx.AsyncClient | None = None) -> None:
         self.client = client or httpx.AsyncClient(timeout=15.0)
-        self.by_kind: dict[str, SendFn] = {"sms": self._send_sms}
+        self.by_kind: dict[str, SendFn] = {"sms": self._send_sms, "email": send_email}
 
     async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
         sender = self.by_kind.get(channel.kind)

@@ -1,4 +1,5 @@
-"""Background work inside ``teranga serve``: the outbox and the distributor's sweep."""
+"""Background work inside ``teranga serve``: the outbox, the distributor's sweep and the
+email mailboxes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from app.actions.dispatch import dispatch_waiting
 from app.actions.sweeps import mark_sla_breaches, take_back_unaccepted
 from app.context import AppContext
 from app.services.senders import Senders
+from app.workers.mailbox import MailboxSupervisor
 from app.workers.outbox import OutboxWorker
 
 log = logging.getLogger(__name__)
@@ -23,12 +25,15 @@ class Workers:
         self.tasks: list[asyncio.Task[None]] = []
         self.senders = Senders()
         self.outbox: OutboxWorker | None = None
+        self.mailboxes: MailboxSupervisor | None = None
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         self.outbox = OutboxWorker(self.ctx, self.senders)
         self.tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
         self.tasks.append(asyncio.create_task(self._dispatch_loop(), name="dispatch"))
+        self.mailboxes = MailboxSupervisor(self.ctx)
+        self.tasks.append(asyncio.create_task(self.mailboxes.run(), name="mailboxes"))
 
     async def _dispatch_loop(self) -> None:
         interval = self.ctx.settings.dispatch_interval_seconds
@@ -45,6 +50,8 @@ class Workers:
         self._stopping.set()
         if self.outbox is not None:
             self.outbox.stop()
+        if self.mailboxes is not None:
+            await self.mailboxes.stop()  # logs out of every mailbox, releases the locks
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:

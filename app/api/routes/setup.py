@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlmodel import col, select
 
 from app import actions
@@ -16,6 +16,7 @@ from app.context import AppContext
 from app.errors import NotFound
 from app.models import Channel, SkillGroup, Tenant
 from app.serializers import iso
+from app.services.email_cursor import channel_health
 from channels.sms import endpoints
 from channels.sms.registry import UnknownProviderError
 
@@ -62,12 +63,29 @@ def channel_dict(ctx: AppContext, c: Channel, *, show_secret: bool) -> dict[str,
         "config": redact(c.config), "is_active": c.is_active, "urls": urls,
         "health": {"last_message_at": iso(c.last_message_at),
                    "last_success_at": iso(c.last_success_at),
-                   "last_error": c.last_error, "last_error_at": iso(c.last_error_at)},
+                   "last_error": c.last_error, "last_error_at": iso(c.last_error_at),
+                   **_worker_health(ctx, c)},
         "created_at": iso(c.created_at),
     }
     if show_secret:
         out["secret"] = c.secret
     return out
+
+
+def _worker_health(ctx: AppContext, c: Channel) -> dict[str, Any]:
+    """Email: the mailbox worker's own report (``status``, ``mailbox``: connected, last error,
+    last success, next retry, and the latest messages set aside)."""
+    if c.kind != "email" or c.id is None:
+        return {}
+    with ctx.read_session() as s:
+        return channel_health(s, c)
+
+
+def _wake_mailboxes(request: Request, channel: Channel) -> None:
+    """A new or changed mailbox is picked up at once rather than at the next scan."""
+    workers = getattr(request.app.state, "workers", None)
+    if channel.kind == "email" and workers is not None and workers.mailboxes is not None:
+        workers.mailboxes.wake()
 
 
 @router.post("/tenants", status_code=201)
@@ -103,9 +121,10 @@ def list_skill_groups(slug: str, ctx: Ctx, actor: CurrentActor) -> dict[str, Any
 
 
 @router.post("/tenants/{slug}/channels", status_code=201)
-def create_channel(slug: str, body: ChannelIn, ctx: Ctx, actor: CurrentActor
-                   ) -> dict[str, Any]:
+def create_channel(slug: str, body: ChannelIn, ctx: Ctx, actor: CurrentActor,
+                   request: Request) -> dict[str, Any]:
     channel = actions.create_channel(ctx, actor, slug, body.kind, body.name, body.config)
+    _wake_mailboxes(request, channel)
     return channel_dict(ctx, channel, show_secret=True)
 
 
@@ -128,8 +147,9 @@ def get_channel(channel_id: Id, ctx: Ctx, actor: CurrentActor) -> dict[str, Any]
 
 
 @router.patch("/channels/{channel_id}")
-def patch_channel(channel_id: Id, body: ChannelPatch, ctx: Ctx, actor: CurrentActor
-                  ) -> dict[str, Any]:
+def patch_channel(channel_id: Id, body: ChannelPatch, ctx: Ctx, actor: CurrentActor,
+                  request: Request) -> dict[str, Any]:
     channel = actions.update_channel(ctx, actor, channel_id, body.name, body.config,
                                      body.is_active)
+    _wake_mailboxes(request, channel)
     return channel_dict(ctx, channel, show_secret=True)
