@@ -1,6 +1,7 @@
 """The schema. Every tenant-owned row carries ``tenant_id`` and every unique key
 includes it, so that tenants can later be sharded (Citus, database per group)."""
 
+from app.models.callbacks import CallbackAttempt, TranscriptRequest
 from app.models.channels import Channel, ChannelState
 from app.models.contacts import Contact, ContactIdentity
 from app.models.interactions import Attachment, Interaction, InteractionEvent, Message
@@ -13,6 +14,7 @@ __all__ = [
     "AgentState",
     "Attachment",
     "AuthToken",
+    "CallbackAttempt",
     "Channel",
     "ChannelState",
     "Contact",
@@ -25,5 +27,6 @@ __all__ = [
     "OutboxItem",
     "SkillGroup",
     "Tenant",
+    "TranscriptRequest",
     "User",
 ]
