@@ -12,7 +12,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.routes import health, interactions, pages, people, realtime, setup, webhooks
+from app.api.routes import (
+    callbacks,
+    chat,
+    health,
+    interactions,
+    pages,
+    people,
+    realtime,
+    setup,
+    webhooks,
+)
 from app.context import AppContext, build_context
 from app.errors import ActionError
 from channels.sms.base import WebhookError
@@ -35,6 +45,9 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
         try:
             yield
         finally:
+            hub = getattr(app.state, "chat_hub", None)
+            if hub is not None:
+                await hub.stop()
             if runner is not None:
                 await runner.stop()
 
@@ -46,7 +59,8 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
         lifespan=lifespan,
     )
     app.state.ctx = ctx
-    for module in (health, setup, people, interactions, webhooks, realtime, pages):
+    for module in (health, setup, people, interactions, webhooks, realtime, chat, callbacks,
+                   pages):
         app.include_router(module.router)
     _error_handlers(app)
     return app
