@@ -21,8 +21,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(ctx: AppContext, *, workers: bool = True) -> Iterator[str]:
-    port = free_port()
+def live_server(ctx: AppContext, *, workers: bool = True, port: int | None = None
+                ) -> Iterator[str]:
+    """``port``: serve again where an earlier server stood (a restart)."""
+    port = port or free_port()
     ctx.settings.base_url = f"http://127.0.0.1:{port}"
     app = create_app(ctx, workers=workers)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",

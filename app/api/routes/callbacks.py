@@ -29,7 +29,7 @@ from app.actions.conversation import visible_interaction
 from app.api.deps import Ctx, CurrentActor
 from app.api.widget_cors import check_origin, cors_headers, preflight_headers
 from app.context import AppContext
-from app.errors import Conflict, Invalid, TooManyRequests
+from app.errors import ActionError, Conflict, Invalid, TooManyRequests
 from app.models import Channel, Contact, Tenant, User
 from app.serializers import iso
 from app.services.callback_schedule import slots
@@ -80,6 +80,15 @@ async def book(channel_key: str, request: Request, ctx: Ctx) -> Response:
     422 names the field at fault; 429 when an address or a number asks too often."""
     channel = await run_in_threadpool(callback_channel, ctx, channel_key)
     check_origin(request, channel.policy.allowed_origins)
+    try:
+        return await _book(ctx, channel, request)
+    except ActionError as exc:
+        # The page must be able to read why (CORS headers on the error too).
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status,
+                            headers=cors_headers(request, channel.policy.allowed_origins))
+
+
+async def _book(ctx: AppContext, channel: CallbackChannel, request: Request) -> Response:
     body = await _json_body(request)
     hub = hub_for(request.app)
     ip = request.client.host if request.client else "unknown"
