@@ -97,6 +97,8 @@ class ChatHub:
         self.ip_connections = Counter()
         self.buckets = Buckets()
         self.connections = 0
+        # Channel look-ups by key, briefly cached: (expires at, channel or None).
+        self.channels: dict[str, tuple[float, Any]] = {}
         self._db: asyncio.Semaphore | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[Any]] = set()

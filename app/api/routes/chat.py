@@ -134,13 +134,12 @@ async def agent_typing(interaction_id: int, body: TypingIn, ctx: Ctx, actor: Cur
 
 async def _channel(websocket: WebSocket, key: str) -> ChatChannel | None:
     """Channel look-ups are cached briefly: a flood of connections costs few queries."""
-    cache: dict[str, tuple[float, ChatChannel | None]] = websocket.app.state.__dict__.setdefault(
-        "chat_channels", {})
+    hub = hub_for(websocket.app)
+    cache = hub.channels
     hit = cache.get(key)
     now = time.monotonic()
     if hit is not None and hit[0] > now:
         return hit[1]
-    hub = hub_for(websocket.app)
     found = await hub.db(chat_channel, websocket.app.state.ctx, key)
     if len(cache) > 10_000:
         cache.clear()
