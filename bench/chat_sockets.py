@@ -51,7 +51,8 @@ def seed(url: str) -> tuple[str, str]:
     ctx = build_context(Settings(database_url=url, secret_key="bench"))
     w = make_world(ctx, agents={"awa": {"ventes": 3, "support": 3, "triage": 3}})
     chat = actions.create_channel(ctx, w.admin, w.tenant, "chat", "Bench", {
-        "ip_connections": 1_000_000, "ip_messages_per_minute": 1_000_000})
+        "ip_connections": 1_000_000, "ip_connections_per_minute": 1_000_000,
+        "ip_messages_per_minute": 1_000_000})
     ctx.engine.dispose()
     return chat.key, w.tokens["awa"]
 

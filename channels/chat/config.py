@@ -97,6 +97,7 @@ class ChatSettings:
     max_message_chars: int = 2000
     # Per visitor IP address, per channel.
     ip_connections: int = 20
+    ip_connections_per_minute: int = 60  # new sockets (each costs a database read)
     ip_messages_per_minute: int = 60
     prechat: bool = False
     prechat_fields: tuple[str, ...] = ("name",)
@@ -120,6 +121,8 @@ class ChatSettings:
             allowed_origins=check_origins(config),
             max_message_chars=whole_number(config, "max_message_chars", 2000, 1, 20_000),
             ip_connections=whole_number(config, "ip_connections", 20, 1, 1_000_000),
+            ip_connections_per_minute=whole_number(config, "ip_connections_per_minute", 60, 1,
+                                                   1_000_000),
             ip_messages_per_minute=whole_number(config, "ip_messages_per_minute", 60, 1, 1_000_000),
             prechat=prechat,
             prechat_fields=tuple(dict.fromkeys(fields)),

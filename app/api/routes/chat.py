@@ -166,7 +166,9 @@ async def chat_socket(websocket: WebSocket, channel_key: str) -> None:
     if hub.connections >= MAX_VISITOR_SOCKETS:
         await websocket.close(code=4503, reason="too many visitors right now")
         return
-    if not hub.ip_connections.acquire(slot, found.settings.ip_connections):
+    if not hub.buckets.allow(("chat-connect", found.key, ip),
+                             found.settings.ip_connections_per_minute, 60.0) \
+            or not hub.ip_connections.acquire(slot, found.settings.ip_connections):
         await websocket.close(code=4429, reason="too many connections from your address")
         return
     hub.connections += 1
@@ -182,12 +184,20 @@ async def chat_socket(websocket: WebSocket, channel_key: str) -> None:
         hub.connections -= 1
 
 
+async def _receive(websocket: WebSocket) -> str | bytes:
+    """The next frame, text or binary (a binary frame gets the same JSON parsing)."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    return message.get("text") or message.get("bytes") or ""
+
+
 async def _hello(websocket: WebSocket, found: ChatChannel,
                  conn: VisitorConnection) -> protocol.Hello | None:
     deadline = asyncio.get_running_loop().time() + HELLO_SECONDS
     for _ in range(MAX_BAD_FRAMES_BEFORE_HELLO):
         remaining = deadline - asyncio.get_running_loop().time()
-        raw = await asyncio.wait_for(websocket.receive_text(), timeout=max(0.1, remaining))
+        raw = await asyncio.wait_for(_receive(websocket), timeout=max(0.1, remaining))
         try:
             frame = protocol.parse_frame(raw, found.settings.max_message_chars)
         except protocol.ProtocolError as exc:
@@ -224,7 +234,7 @@ async def _converse(ctx: AppContext, hub: Any, found: ChatChannel,
                                queue=data.queue, **data.hours))
     conn.last_queue = data.queue
     while not conn.closed:
-        raw = await websocket.receive_text()
+        raw = await _receive(websocket)
         try:
             frame = protocol.parse_frame(raw, found.settings.max_message_chars)
         except protocol.ProtocolError as exc:

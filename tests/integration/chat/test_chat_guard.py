@@ -79,6 +79,14 @@ def test_lines_and_connections_are_limited_per_address(ctx: AppContext, client: 
         assert hello(ws)["type"] == "welcome"
 
 
+def test_new_connections_are_limited_per_minute(ctx: AppContext, client: TestClient) -> None:
+    cw = chat_world(ctx, config={"ip_connections_per_minute": 2})
+    for _ in range(2):
+        with client.websocket_connect(cw.url) as ws:
+            hello(ws)
+    assert refused(client, cw.url) == 4429
+
+
 def test_tenants_stay_apart(ctx: AppContext, client: TestClient) -> None:
     acme = chat_world(ctx, "acme")
     other = chat_world(ctx, "other")
@@ -96,7 +104,7 @@ def test_tenants_stay_apart(ctx: AppContext, client: TestClient) -> None:
 
 def test_a_flood_of_visitors_does_not_reach_agents_sockets(ctx: AppContext,
                                                            client: TestClient) -> None:
-    cw = chat_world(ctx, config={"ip_connections": 30})
+    cw = chat_world(ctx, config={"ip_connections": 30, "ip_connections_per_minute": 100})
     awa = cw.world.agents["awa"]
     with client.websocket_connect(f"/ws/agent?token={cw.world.tokens['awa']}") as agent:
         assert agent.receive_json()["type"] == "hello"

@@ -94,6 +94,10 @@ def test_bad_frames_get_errors_and_the_socket_stays_usable(
         assert say(ws, "fine", "Bonjour")["client_id"] == "fine"
         ws.send_json({"type": "ping"})
         assert next_frame(ws, "pong") == {"type": "pong"}
+        ws.send_bytes(b"\xff\xfe")
+        assert "JSON" in next_frame(ws, "error")["detail"]
+        ws.send_bytes(b'{"type": "ping"}')
+        assert next_frame(ws, "pong") == {"type": "pong"}
 
 
 def test_agent_lines_reach_the_visitor_and_are_marked_delivered(
