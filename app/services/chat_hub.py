@@ -97,6 +97,7 @@ class ChatHub:
         self.ip_connections = Counter()
         self.buckets = Buckets()
         self.connections = 0
+        self.tick_seconds = QUEUE_TICK_SECONDS
         # Channel look-ups by key, briefly cached: (expires at, channel or None).
         self.channels: dict[str, tuple[float, Any]] = {}
         self._db: asyncio.Semaphore | None = None
@@ -220,7 +221,7 @@ class ChatHub:
     async def _tick(self) -> None:
         """Tell visitors still waiting where they stand, now and then."""
         while True:
-            await asyncio.sleep(QUEUE_TICK_SECONDS)
+            await asyncio.sleep(self.tick_seconds)
             waiting = [iid for iid, a in self.audiences.items() if a.status == "queued"]
             if not waiting or self.queue_info is None:
                 continue

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app.context import AppContext
@@ -27,6 +27,8 @@ from app.services.opening_hours import tenant_hours
 from channels.chat.config import ChatSettings
 
 HISTORY_LIMIT = 200
+# Queue positions are counted exactly this far; beyond, "behind all of them".
+MAX_POSITIONS = 5000
 # Handling time is measured over this many recently finished chats of the group.
 HANDLING_SAMPLE = 50
 
@@ -154,32 +156,37 @@ def audience_of(interaction: Interaction) -> Audience:
 def queue_info(ctx: AppContext, s: Session, interactions: list[Interaction],
                settings: ChatSettings) -> dict[int, dict[str, Any]]:
     """Place in the queue, estimated wait and whether anyone can answer, for each of
-    ``interactions`` still unanswered."""
+    ``interactions`` still unanswered. A few queries per skill group, whatever the
+    number of conversations (the hub asks for all its waiting visitors at once)."""
     now = ctx.clock()
+    waiting = [i for i in interactions if i.status == "queued" and i.id is not None]
+    hours: dict[int, dict[str, Any]] = {}
+    groups: dict[int, tuple[dict[int, int], tuple[int, int], float]] = {}
+    for group_id in sorted({i.skill_group_id for i in waiting if i.skill_group_id}):
+        order = s.exec(select(Interaction.id).where(
+            Interaction.status == "queued", Interaction.skill_group_id == group_id,
+            Interaction.queued_at <= now).order_by(
+            col(Interaction.priority).desc(), col(Interaction.queued_at), col(Interaction.id))
+            .limit(MAX_POSITIONS)).all()
+        positions = {iid: n + 1 for n, iid in enumerate(order) if iid is not None}
+        handling = _handling_seconds(s, group_id) or settings.seconds_per_chat
+        groups[group_id] = positions, _chat_slots(s, group_id, now), handling
     out: dict[int, dict[str, Any]] = {}
-    for i in interactions:
-        if i.status != "queued" or i.id is None:
-            continue
-        tenant = s.get(Tenant, i.tenant_id)
-        assert tenant is not None
-        frame: dict[str, Any] = {"type": "queue", **hours_status(tenant, now),
-                                 "position": None, "estimated_wait_seconds": None,
-                                 "agents_available": 0}
-        if i.skill_group_id is not None:
-            ahead = s.exec(select(func.count()).select_from(Interaction).where(
-                Interaction.status == "queued", Interaction.skill_group_id == i.skill_group_id,
-                Interaction.queued_at <= now,
-                or_(col(Interaction.priority) > i.priority,
-                    and_(col(Interaction.priority) == i.priority,
-                         or_(col(Interaction.queued_at) < i.queued_at,
-                             and_(col(Interaction.queued_at) == i.queued_at,
-                                  col(Interaction.id) < i.id)))))).one()
-            slots = _chat_slots(s, i.skill_group_id, now)
-            frame["position"] = int(ahead) + 1
-            frame["agents_available"] = slots[0]
-            if slots[1] > 0:
-                handling = _handling_seconds(s, i.skill_group_id) or settings.seconds_per_chat
-                frame["estimated_wait_seconds"] = int(frame["position"] * handling / slots[1])
+    for i in waiting:
+        assert i.id is not None
+        if i.tenant_id not in hours:
+            tenant = s.get(Tenant, i.tenant_id)
+            assert tenant is not None
+            hours[i.tenant_id] = hours_status(tenant, now)
+        frame: dict[str, Any] = {"type": "queue", **hours[i.tenant_id], "position": None,
+                                 "estimated_wait_seconds": None, "agents_available": 0}
+        if i.skill_group_id in groups:
+            positions, (agents, slots), handling = groups[i.skill_group_id]
+            # Not due yet, or past the first MAX_POSITIONS: behind everyone listed.
+            frame["position"] = positions.get(i.id, len(positions) + 1)
+            frame["agents_available"] = agents
+            if slots > 0:
+                frame["estimated_wait_seconds"] = int(frame["position"] * handling / slots)
         out[i.id] = frame
     return out
 
@@ -219,16 +226,16 @@ def queue_frames(ctx: AppContext, interaction_ids: list[int]) -> dict[int, dict[
     """Queue frames for many waiting conversations (the hub's periodic update)."""
     with ctx.read_session() as s:
         rows = list(s.exec(select(Interaction).where(
-            col(Interaction.id).in_(interaction_ids[:2000]))).all())
-        out: dict[int, dict[str, Any]] = {}
-        settings_by_channel: dict[int, ChatSettings] = {}
+            col(Interaction.id).in_(interaction_ids[:MAX_POSITIONS]))).all())
+        by_channel: dict[int, list[Interaction]] = {}
         for i in rows:
-            if i.channel_id not in settings_by_channel:
-                channel = s.get(Channel, i.channel_id)
-                try:
-                    settings_by_channel[i.channel_id] = ChatSettings.parse(
-                        channel.config if channel else {})
-                except ValueError:
-                    settings_by_channel[i.channel_id] = ChatSettings()
-            out.update(queue_info(ctx, s, [i], settings_by_channel[i.channel_id]))
+            by_channel.setdefault(i.channel_id, []).append(i)
+        out: dict[int, dict[str, Any]] = {}
+        for channel_id, items in by_channel.items():
+            channel = s.get(Channel, channel_id)
+            try:
+                settings = ChatSettings.parse(channel.config if channel else {})
+            except ValueError:
+                settings = ChatSettings()
+            out.update(queue_info(ctx, s, items, settings))
         return out

@@ -170,6 +170,24 @@ def test_queue_position_while_nobody_answers(
         assert frame["estimated_wait_seconds"] == 300 // 3  # default handling time, 3 slots
 
 
+def test_waiting_visitors_hear_their_place_move_up(
+    ctx: AppContext, client: TestClient, cw: ChatWorld
+) -> None:
+    from app.services.chat_hub import hub_for
+
+    with client.websocket_connect(cw.url) as first, client.websocket_connect(cw.url) as second:
+        hub_for(client.app).tick_seconds = 0.05
+        hello(first)
+        hello(second)
+        iid = say(first, "a", "commande")["interaction_id"]
+        say(second, "b", "commande aussi")
+        assert next_frame(second, "queue")["position"] == 2
+        actions.resolve(ctx, cw.world.admin, iid)  # the first visitor's request is done
+        assert next_frame(first, "closed") == {"type": "closed"}
+        # The second visitor is told without writing anything.
+        assert next_frame(second, "queue")["position"] == 1
+
+
 def test_transcript_request_is_stored(ctx: AppContext, client: TestClient, cw: ChatWorld
                                       ) -> None:
     with client.websocket_connect(cw.url) as ws:
