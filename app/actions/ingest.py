@@ -267,13 +267,16 @@ def _thread(
                 # The customer answered: the work is back with its agent, or the queue.
                 found.status = "assigned" if found.assignee_id else "queued"
                 if found.status == "queued":
-                    found.queued_at = now
+                    found.queued_at = _due(msg, now)
                     queueing.set_sla_due(found, config)
+            elif found.status == "queued" and msg.requested_at is not None:
+                found.queued_at = _due(msg, now)  # a call-back booked again: latest time wins
+                queueing.set_sla_due(found, config)
             return found, False
         window = timedelta(days=int(tenant.settings.get("reopen_window_days",
                                                          ctx.settings.reopen_window_days)))
         if found.resolved_at and now - found.resolved_at <= window:
-            _reopen(tx, found, now)
+            _reopen(tx, found, now, _due(msg, now))
             queueing.set_sla_due(found, config)
             return found, False
     return _open(ctx, tx, tenant, channel, contact, msg, now, groups, config), True
@@ -290,12 +293,18 @@ def _stale_sms(tenant: Tenant, interaction: Interaction, now: datetime) -> bool:
     return now - last > timedelta(hours=float(hours))
 
 
-def _reopen(tx: Transaction, interaction: Interaction, now: datetime) -> None:
+def _due(msg: InboundMessage, now: datetime) -> datetime:
+    """When the work joins the queue: now, or a call-back's requested (future) time."""
+    return msg.requested_at if msg.requested_at and msg.requested_at > now else now
+
+
+def _reopen(tx: Transaction, interaction: Interaction, now: datetime,
+            queued_at: datetime) -> None:
     assert interaction.id is not None
     interaction.status = "queued"
     interaction.resolved_at = None
     interaction.assignee_id = None
-    interaction.queued_at = now
+    interaction.queued_at = queued_at
     tx.session.add(InteractionEvent(tenant_id=interaction.tenant_id,
                                     interaction_id=interaction.id, kind="reopened",
                                     created_at=now))
@@ -319,7 +328,7 @@ def _open(
     prediction = ctx.classifiers.predict(tenant.id, rules, text)
     classified = next((g for g in groups if g.name == prediction.label), None)
     group_id, path, reasons = queueing.choose_group(s, config, classified, now)
-    queued_at = msg.requested_at if msg.requested_at and msg.requested_at > now else now
+    queued_at = _due(msg, now)
     interaction = Interaction(
         tenant_id=tenant.id,
         channel_id=channel.id,

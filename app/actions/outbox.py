@@ -120,7 +120,7 @@ def record_success(ctx: AppContext, send: ClaimedSend, result: SendResult) -> No
         item.updated_at = now
         s.add(item)
         _finish_attempt(s, item, now, ok=True, error=None)
-        message = s.get(Message, item.message_id)
+        message = s.get(Message, item.message_id, with_for_update=True)
         assert message is not None
         if result.provider_id and not message.provider_id:
             message.provider_id = result.provider_id
@@ -146,7 +146,7 @@ def record_failure(ctx: AppContext, send: ClaimedSend, error: SendError) -> None
         item.updated_at = now
         if error.permanent or item.attempts >= settings.outbox_max_attempts:
             item.status = "failed"
-            message = s.get(Message, item.message_id)
+            message = s.get(Message, item.message_id, with_for_update=True)
             assert message is not None
             _advance(tx, message, "failed", detail)
         else:
@@ -214,7 +214,9 @@ def delivery_update(
             query = query.where(Message.provider_id == provider_id)
         else:
             return False
-        message = s.exec(query).first()
+        # Row-locked like record_success: a receipt racing the send's own record must
+        # not be overwritten by it (PostgreSQL would otherwise lose one of the two).
+        message = s.exec(query.with_for_update()).first()
         if message is None:
             return False
         _advance(tx, message, status, reason)

@@ -16,6 +16,8 @@ from app.errors import Conflict, Invalid, NotFound
 from app.models import Channel, Membership, SkillGroup, Tenant
 from app.security import new_channel_key, new_channel_secret
 from app.services.audit import audit
+from channels.callback.config import validate_callback_config
+from channels.chat.config import ChannelConfigError, validate_chat_config
 from channels.sms.registry import PROVIDER_NAMES
 from channels.types import CHANNEL_KINDS
 
@@ -146,6 +148,11 @@ def validate_channel_config(kind: str, config: dict[str, Any]) -> dict[str, Any]
         rate = config.get("max_per_second")
         if rate is not None and (not isinstance(rate, int | float) or rate <= 0):
             raise Invalid("max_per_second must be a positive number")
+    if kind in ("chat", "callback"):
+        try:
+            (validate_chat_config if kind == "chat" else validate_callback_config)(config)
+        except ChannelConfigError as exc:
+            raise Invalid(str(exc)) from None
     if kind == "email":
         for port_key in ("imap_port", "smtp_port"):
             port = config.get(port_key)

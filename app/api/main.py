@@ -13,6 +13,8 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.routes import (
+    callbacks,
+    chat,
     health,
     interactions,
     ops,
@@ -54,6 +56,9 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
         try:
             yield
         finally:
+            hub = getattr(app.state, "chat_hub", None)
+            if hub is not None:
+                await hub.stop()
             if runner is not None:
                 await runner.stop()
             if relay is not None:
@@ -69,7 +74,7 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
     app.state.ctx = ctx
     app.add_middleware(RequestContext)
     for module in (health, ops, setup, routing_config, people, interactions, tools, webhooks,
-                   realtime, pages):
+                   realtime, chat, callbacks, pages):
         app.include_router(module.router)
     _error_handlers(app)
     return app

@@ -2,6 +2,7 @@
 includes it, so that tenants can later be sharded (Citus, database per group)."""
 
 from app.models.audit import AuditEntry, LoginFailure
+from app.models.callbacks import CallbackAttempt, TranscriptRequest
 from app.models.channels import Channel, ChannelState
 from app.models.contacts import Contact, ContactIdentity
 from app.models.interactions import Attachment, Interaction, InteractionEvent, Message
@@ -15,6 +16,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "AuthToken",
+    "CallbackAttempt",
     "Channel",
     "ChannelState",
     "Contact",
@@ -28,5 +30,6 @@ __all__ = [
     "OutboxItem",
     "SkillGroup",
     "Tenant",
+    "TranscriptRequest",
     "User",
 ]

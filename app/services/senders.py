@@ -18,6 +18,9 @@ class Senders:
         self.client = client or httpx.AsyncClient(timeout=15.0)
         self.by_kind: dict[str, SendFn] = {"sms": self._send_sms, "email": send_email}
 
+    def register(self, kind: str, sender: SendFn) -> None:
+        self.by_kind[kind] = sender
+
     async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
         sender = self.by_kind.get(channel.kind)
         if sender is None:

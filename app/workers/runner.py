@@ -12,9 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from app.actions.dispatch import dispatch_waiting
 from app.actions.sweeps import mark_sla_breaches, take_back_unaccepted
 from app.context import AppContext
+from app.services.chat_hub import publish_line
 from app.services.senders import Senders
 from app.workers.mailbox import MailboxSupervisor
 from app.workers.outbox import OutboxWorker
+from channels.chat.sender import ChatSender
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,8 @@ class Workers:
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
+        # Agents' chat lines reach the visitor's socket through the event bus.
+        self.senders.register("chat", ChatSender(publish_line(self.ctx)).send)
         self.outbox = OutboxWorker(self.ctx, self.senders)
         self.tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
         self.tasks.append(asyncio.create_task(self._dispatch_loop(), name="dispatch"))

@@ -26,6 +26,7 @@ def live_server(
     ctx: AppContext, *, workers: bool = True, port: int | None = None,
     on_app: Callable[[FastAPI], None] | None = None,
 ) -> Iterator[str]:
+    """``port``: serve again where an earlier server stood (a restart)."""
     port = port or free_port()
     ctx.settings.base_url = f"http://127.0.0.1:{port}"
     app = create_app(ctx, workers=workers)

@@ -100,11 +100,55 @@
     if (li) { li.className = "ds ds-" + m.delivery_status; li.textContent = " " + m.delivery_status; }
   }
 
+  // Call-backs are answered by phone: the number to dial and the outcome of each call.
+  var openChannel = null;
+  function showCallback(id) {
+    var box = document.getElementById("callback");
+    document.getElementById("reply-text").hidden = document.getElementById("send").hidden = openChannel === "callback";
+    box.hidden = openChannel !== "callback";
+    if (box.hidden) return;
+    api("GET", "/api/v1/interactions/" + id + "/callback").then(function (c) {
+      var tel = document.getElementById("cb-tel"), sip = document.getElementById("cb-sip");
+      tel.href = c.tel; tel.textContent = c.phone;
+      sip.hidden = !c.sip; if (c.sip) sip.href = c.sip;
+      document.getElementById("cb-dial").hidden = !c.click_to_call;
+      var ol = document.getElementById("cb-attempts");
+      ol.textContent = "";
+      c.attempts.forEach(function (a) {
+        ol.appendChild(el("li", null, a.attempt + ". " + a.outcome + " · " + (a.agent || "") + " · " + (a.at || "").replace("T", " ").slice(0, 16)));
+      });
+    }).catch(showError);
+  }
+  document.getElementById("cb-record").addEventListener("click", function () {
+    if (openId === null) return;
+    api("POST", "/api/v1/interactions/" + openId + "/callback-outcomes",
+        { outcome: document.getElementById("cb-outcome").value }).then(function () { showCallback(openId); }).catch(showError);
+  });
+  document.getElementById("cb-dial").addEventListener("click", function () {
+    if (openId !== null) api("POST", "/api/v1/interactions/" + openId + "/callback-dial").catch(showError);
+  });
+  // Chat typing indicator, both ways.
+  var typingSent = 0, typingHide = 0;
+  document.getElementById("reply-text").addEventListener("input", function () {
+    if (openChannel !== "chat" || openId === null || Date.now() - typingSent < 3000) return;
+    typingSent = Date.now();
+    api("POST", "/api/v1/interactions/" + openId + "/typing", { state: true }).catch(function () {});
+  });
+  function visitorTyping(data) {
+    if (data.interaction_id !== openId) return;
+    var p = document.getElementById("conv-typing");
+    p.textContent = data.state ? "…" : "";
+    clearTimeout(typingHide);
+    if (data.state) typingHide = setTimeout(function () { p.textContent = ""; }, 8000);
+  }
+
   function openConversation(id) {
     api("GET", "/api/v1/interactions/" + id).then(function (i) {
       openId = i.id;
+      openChannel = i.channel;
       document.getElementById("conv").hidden = false;
       header(i);
+      showCallback(i.id);
       var ol = document.getElementById("messages");
       ol.textContent = "";
       i.messages.forEach(addMessage);
@@ -175,6 +219,7 @@
       else if (ev.type === "message.created" && ev.data.interaction_id === openId) addMessage(ev.data);
       else if (ev.type === "message.updated" && ev.data.interaction_id === openId) updateMessage(ev.data);
       else if (ev.type === "resync") resync();
+      else if (ev.type === "chat.typing") visitorTyping(ev.data);
       else if (ev.type === "agent.presence" && ev.data.user_id === me) document.getElementById("presence").value = ev.data.state;
     };
     ws.onclose = function () {
