@@ -12,7 +12,21 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.routes import health, interactions, pages, people, realtime, setup, webhooks
+from app.api.routes import (
+    admin_pages,
+    canned,
+    contacts,
+    conversation,
+    health,
+    inbox,
+    interactions,
+    knowledge,
+    pages,
+    people,
+    realtime,
+    setup,
+    webhooks,
+)
 from app.context import AppContext, build_context
 from app.errors import ActionError
 from channels.sms.base import WebhookError
@@ -48,6 +62,9 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
     app.state.ctx = ctx
     for module in (health, setup, people, interactions, webhooks, realtime, pages):
         app.include_router(module.router)
+    # The agent and admin UI's own API and pages.
+    for ui_module in (inbox, conversation, contacts, canned, knowledge, admin_pages):
+        app.include_router(ui_module.router)
     _error_handlers(app)
     return app
 

@@ -3,6 +3,7 @@ includes it, so that tenants can later be sharded (Citus, database per group).""
 
 from app.models.channels import Channel, ChannelState
 from app.models.contacts import Contact, ContactIdentity
+from app.models.content import CannedResponse, KnowledgeArticle
 from app.models.interactions import Attachment, Interaction, InteractionEvent, Message
 from app.models.outbox import DeliveryAttempt, OutboxItem
 from app.models.people import AgentSkill, AgentState, AuthToken, Membership, User
@@ -13,6 +14,7 @@ __all__ = [
     "AgentState",
     "Attachment",
     "AuthToken",
+    "CannedResponse",
     "Channel",
     "ChannelState",
     "Contact",
@@ -20,6 +22,7 @@ __all__ = [
     "DeliveryAttempt",
     "Interaction",
     "InteractionEvent",
+    "KnowledgeArticle",
     "Membership",
     "Message",
     "OutboxItem",
