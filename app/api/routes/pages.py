@@ -151,7 +151,7 @@ def _directory(ctx: AppContext, actor: Actor) -> dict[str, Any]:
                     for t in tenants],
         "groups": [{"id": g.id, "name": g.name, "tenant_id": g.tenant_id} for g in groups],
         "colleagues": [{"tenant_id": tid, "id": uid, "name": name,
-                        "groups": " ".join(str(g) for g in skills.get(uid, []))}
+                        "groups": " ".join(str(g) for g in skills.get(uid or 0, []))}
                        for tid, uid, name in members],
         "locale": user.locale if user else None,
         "presence": state.presence if state else "offline",
