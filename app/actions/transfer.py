@@ -10,6 +10,7 @@ distributor offers it right after commit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -19,7 +20,7 @@ from app.actions.conversation import visible_interaction
 from app.actions.dispatch import dispatch_waiting
 from app.context import AppContext
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.models import AgentSkill, AgentState, InteractionEvent, Membership, SkillGroup
+from app.models import AgentSkill, AgentState, InteractionEvent, Membership, SkillGroup, User
 from app.models.interactions import OPEN_STATUSES
 from app.services import assignment
 from routing.errors import TransferError
@@ -79,7 +80,8 @@ def transfer(
                                    groups=set(groups), agents=agents, now=now.timestamp(),
                                    current_agent_id=interaction.assignee_id)
         except TransferError as exc:
-            raise Invalid(_plain(str(exc), groups)) from None
+            names = {agent_id: _name(s, agent_id)} if agent_id is not None else {}
+            raise Invalid(_plain(str(exc), groups, names)) from None
         interaction.skill_group_id = check.group_id
         s.add(InteractionEvent(
             tenant_id=interaction.tenant_id, interaction_id=interaction.id, kind="transferred",
@@ -112,8 +114,15 @@ def _agent_state(s: Session, tenant_id: int, agent_id: int) -> AgentState:
     return state
 
 
-def _plain(message: str, groups: dict[int, str]) -> str:
-    """The routing library speaks in ids; say the group's name instead."""
+def _name(s: Session, user_id: int) -> str:
+    user = s.get(User, user_id)
+    return user.name if user is not None else str(user_id)
+
+
+def _plain(message: str, groups: dict[int, str], agents: dict[int, str]) -> str:
+    """The routing library speaks in ids; say the names instead."""
     for gid, name in groups.items():
-        message = message.replace(f"group {gid}", f"group '{name}'")
+        message = re.sub(rf"\bgroup {gid}\b", f"group '{name}'", message)
+    for uid, name in agents.items():
+        message = re.sub(rf"\bagent {uid}\b", name, message)
     return message

@@ -178,6 +178,13 @@
     if (statusChanged && T.contact) loadCard(T.contact.id);
   });
   T.on("interaction.created", function (i) { if (i.id === T.openId) header(i); });
+  // Transferred away to someone we cannot follow: the conversation leaves the screen.
+  T.on("interaction.removed", function (d) {
+    if (d.id === T.openId) {
+      history.pushState(null, "", location.pathname + location.search);
+      T.closeConversation();
+    }
+  });
 
   // Collision warning: who else has this conversation open.
   function announce(id, state) {
@@ -234,7 +241,6 @@
     T.$("card-vip").checked = !!c.vip;
     T.$("card-optout").checked = !!c.sms_opted_out;
     T.$("card-notes").value = c.notes || "";
-    T.$("card-status").textContent = "";
     var ids = T.$("card-identities");
     ids.textContent = "";
     c.identities.forEach(function (i) {
