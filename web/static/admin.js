@@ -93,9 +93,12 @@
   // A new channel's key and secret are shown once, with its URLs, ready to copy.
   function show(form, data) {
     var box = form.querySelector(".result");
+    var labels = JSON.parse(box.dataset.labels || "{}");
     var n = 0;
     [["key", data.key], ["secret", data.secret]].concat(Object.entries(data.urls || {}))
-      .forEach(function (pair) { if (pair[1]) box.appendChild(copyRow(pair[0], pair[1], n++)); });
+      .forEach(function (pair) {
+        if (pair[1]) box.appendChild(copyRow(labels[pair[0]] || pair[0], pair[1], n++));
+      });
     box.hidden = false;
   }
 
