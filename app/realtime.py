@@ -18,6 +18,8 @@ def view_for(actor: Actor, event: Event) -> dict[str, Any] | None:
         return {"type": "resync"}
     if event.tenant_id is None or event.tenant_id not in actor.tenant_ids:
         return None
+    if event.type.startswith("contact."):  # a card changed: every member may see cards
+        return {"type": event.type, "data": event.data}
     if event.type.startswith("agent."):
         if actor.is_supervisor or event.user_id == actor.user_id:
             return {"type": event.type, "data": event.data}

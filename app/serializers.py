@@ -145,6 +145,8 @@ def interaction_dicts(
                 "last_message_at": iso(i.last_message_at),
                 "sla_due_at": iso(i.sla_due_at),
                 "sla_breached_at": iso(i.sla_breached_at),
+                # Set aside by an agent until then (queued_at is the same instant).
+                "snoozed_until": (i.meta or {}).get("snoozed_until"),
             }
         )
     return out

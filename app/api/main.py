@@ -13,10 +13,16 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.routes import (
+    admin_pages,
     callbacks,
+    canned,
     chat,
+    contacts,
+    conversation,
     health,
+    inbox,
     interactions,
+    knowledge,
     ops,
     pages,
     people,
@@ -76,6 +82,9 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
     for module in (health, ops, setup, routing_config, people, interactions, tools, webhooks,
                    realtime, chat, callbacks, pages):
         app.include_router(module.router)
+    # The agent and admin UI's own API and pages.
+    for ui_module in (inbox, conversation, contacts, canned, knowledge, admin_pages):
+        app.include_router(ui_module.router)
     _error_handlers(app)
     return app
 

@@ -5,6 +5,7 @@ from app.models.audit import AuditEntry, LoginFailure
 from app.models.callbacks import CallbackAttempt, TranscriptRequest
 from app.models.channels import Channel, ChannelState
 from app.models.contacts import Contact, ContactIdentity
+from app.models.content import CannedResponse, KnowledgeArticle
 from app.models.interactions import Attachment, Interaction, InteractionEvent, Message
 from app.models.outbox import DeliveryAttempt, OutboxItem
 from app.models.people import AgentSkill, AgentState, AuthToken, Membership, User
@@ -17,6 +18,7 @@ __all__ = [
     "AuditEntry",
     "AuthToken",
     "CallbackAttempt",
+    "CannedResponse",
     "Channel",
     "ChannelState",
     "Contact",
@@ -24,6 +26,7 @@ __all__ = [
     "DeliveryAttempt",
     "Interaction",
     "InteractionEvent",
+    "KnowledgeArticle",
     "LoginFailure",
     "Membership",
     "Message",

@@ -21,6 +21,8 @@ def test_agent_works_an_sms_end_to_end(ctx: AppContext, page: Any) -> None:
         with live_server(ctx) as base:
             page.goto(f"{base}/agent")
             expect(page).to_have_url(re.compile(r"/login$"))
+            # The tenant speaks French; this agent picks English once, and it sticks.
+            page.get_by_role("link", name="English").click()
             page.get_by_label("E-mail").fill("awa@acme.test")
             page.get_by_label("Password").fill("wrong password")
             page.get_by_role("button", name="Log in").click()

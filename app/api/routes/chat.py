@@ -17,16 +17,14 @@ from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
-from starlette.concurrency import run_in_threadpool
 
 from app import actions
 from app.actions.chat import request_transcript
-from app.actions.conversation import visible_interaction
-from app.api.deps import Ctx, CurrentActor
+from app.api.deps import Ctx
 from app.api.widget_assets import widget_response
 from app.api.widget_cors import check_origin, cors_headers
 from app.context import AppContext
-from app.errors import ActionError, Conflict, NotFound
+from app.errors import ActionError, NotFound
 from app.events import Event
 from app.models import Channel, Tenant
 from app.services import visitor_tokens
@@ -106,28 +104,6 @@ def widget_settings(channel_key: str, request: Request, ctx: Ctx) -> Response:
 
     return JSONResponse(_widget_settings(ctx, found),
                         headers=cors_headers(request, found.settings.allowed_origins))
-
-
-# -- agents typing --------------------------------------------------------------------
-
-def _typing_target(ctx: AppContext, actor: Any, interaction_id: int) -> tuple[str, str]:
-    with ctx.read_session() as s:
-        interaction = visible_interaction(s, actor, interaction_id)
-        if interaction.channel_kind != "chat":
-            raise Conflict("typing indicators are for chats")
-        channel = s.get(Channel, interaction.channel_id)
-        assert channel is not None
-        return channel.key, str(interaction.meta.get("customer_address", ""))
-
-
-@router.post("/api/v1/interactions/{interaction_id}/typing", status_code=202, tags=["chat"])
-async def agent_typing(interaction_id: int, body: TypingIn, ctx: Ctx, actor: CurrentActor
-                       ) -> dict[str, Any]:
-    """An agent is typing (or stopped) in a chat: the visitor sees it."""
-    key, visitor = await run_in_threadpool(_typing_target, ctx, actor, interaction_id)
-    ctx.bus.publish([Event(type="chat.agent_typing", tenant_id=None, channel_key=key,
-                           data={"visitor": visitor, "state": body.state})])
-    return {"state": body.state}
 
 
 # -- the visitor socket -----------------------------------------------------------------
@@ -305,11 +281,12 @@ def _visitor_typing(ctx: AppContext, hub: Any, conn: VisitorConnection, state: b
     audience = hub.audiences.get(conn.interaction_id)
     if audience is None:
         return
-    ctx.bus.publish([Event(type="chat.typing", tenant_id=audience.tenant_id,
+    ctx.bus.publish([Event(type="typing", tenant_id=audience.tenant_id,
                            interaction_id=conn.interaction_id,
                            skill_group_id=audience.skill_group_id,
                            assignee_id=audience.assignee_id,
-                           data={"interaction_id": conn.interaction_id, "state": state})])
+                           data={"interaction_id": conn.interaction_id, "side": "customer",
+                                 "state": state})])
 
 
 async def _transcript(ctx: AppContext, hub: Any, conn: VisitorConnection, email: str) -> None:

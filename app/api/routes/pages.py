@@ -10,7 +10,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import or_
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -19,16 +18,21 @@ from app import actions
 from app.access import Actor, load_actor
 from app.actions.users import user_for_token
 from app.api.deps import SESSION_COOKIE
+from app.api.routes.inbox import inbox_lists
 from app.context import AppContext
 from app.errors import TooManyRequests, Unauthorized
-from app.models import AgentState, Interaction, User
-from app.models.interactions import OPEN_STATUSES
+from app.models import AgentSkill, AgentState, Membership, SkillGroup, Tenant, User
 from app.security import csrf_token
-from app.serializers import interaction_dicts
 from web import i18n
 
 WEB_DIR = Path(web.__file__).parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
+# Bump when a static file changes: browsers keep them cached otherwise.
+ASSET_VERSION = "3"
+# Resolve codes an agent picks from; reports group interactions by them.
+OUTCOMES = ("solved", "information", "sale", "complaint", "no_reply", "spam")
+CHANNEL_KINDS = ("sms", "email", "chat", "callback")
+OPEN_STATUS_NAMES = ("queued", "assigned", "waiting_customer")
 
 
 def render(request: Request, name: str, context: dict[str, Any], lang: str,
@@ -41,8 +45,14 @@ def render(request: Request, name: str, context: dict[str, Any], lang: str,
     def _(text: str) -> str:
         return i18n.gettext(lang, text)
 
-    return templates.TemplateResponse(request, name, {**context, "lang": lang, "_": _},
-                                      status_code=status_code)
+    response = templates.TemplateResponse(
+        request, name, {**context, "lang": lang, "_": _, "v": ASSET_VERSION},
+        status_code=status_code)
+    chosen = request.query_params.get("lang")
+    if chosen in i18n.LANGUAGES:
+        # The language switch is a plain link; remember the choice for later pages.
+        response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="lax")
+    return response
 
 
 def request_language(request: Request, *preferred: str | None) -> str:
@@ -66,6 +76,15 @@ def _session_actor(ctx: AppContext, session: str | None) -> Actor | None:
         return None
     with ctx.read_session() as s:
         return load_actor(s, user)
+
+
+async def page_actor(request: Request) -> tuple[Actor, str] | None:
+    """The logged-in user of a page and their session, or None (then: to the login)."""
+    session = request.cookies.get(SESSION_COOKIE)
+    actor = await run_in_threadpool(_session_actor, _ctx(request), session)
+    if actor is None or session is None:
+        return None
+    return actor, session
 
 
 @router.get("/")
@@ -115,44 +134,71 @@ async def logout(request: Request, csrf: str = Form("")) -> Response:
     return response
 
 
-def _inbox(ctx: AppContext, actor: Actor) -> dict[str, Any]:
+def _directory(ctx: AppContext, actor: Actor) -> dict[str, Any]:
+    """Tenants, groups and colleagues: the filters and the transfer dialog's choices."""
+    tenant_ids = sorted(actor.tenant_ids)
     with ctx.read_session() as s:
-        state = s.get(AgentState, actor.user_id)
-        base = select(Interaction).where(
-            col(Interaction.tenant_id).in_(sorted(actor.tenant_ids)),
-            col(Interaction.status).in_(OPEN_STATUSES),
-        )
-        mine = s.exec(base.where(Interaction.assignee_id == actor.user_id)
-                      .order_by(col(Interaction.updated_at).desc()).limit(100)).all()
-        queue_q = base.where(Interaction.status == "queued")
-        if not actor.is_supervisor:
-            queue_q = queue_q.where(or_(
-                col(Interaction.skill_group_id).in_(sorted(actor.skill_group_ids)),
-                col(Interaction.skill_group_id).is_(None)))
-        queue = s.exec(queue_q.order_by(col(Interaction.priority).desc(),
-                                        col(Interaction.queued_at)).limit(100)).all()
+        tenants = s.exec(select(Tenant).where(col(Tenant.id).in_(tenant_ids))
+                         .order_by(col(Tenant.name))).all()
+        groups = s.exec(select(SkillGroup).where(col(SkillGroup.tenant_id).in_(tenant_ids))
+                        .order_by(col(SkillGroup.name))).all()
+        members = s.exec(select(Membership.tenant_id, User.id, User.name)
+                         .join(User, col(User.id) == col(Membership.user_id))
+                         .where(col(Membership.tenant_id).in_(tenant_ids), User.is_active)
+                         .order_by(col(User.name))).all()
+        skills: dict[int, list[int]] = {}
+        for user_id, group_id in s.exec(select(AgentSkill.user_id, AgentSkill.skill_group_id)
+                                        .where(col(AgentSkill.tenant_id).in_(tenant_ids))):
+            skills.setdefault(user_id, []).append(group_id)
         user = s.get(User, actor.user_id)
-        return {
-            "locale": user.locale if user else None,
-            "presence": state.presence if state else "offline",
-            "mine": interaction_dicts(s, mine),
-            "queue": interaction_dicts(s, queue),
-        }
+        state = s.get(AgentState, actor.user_id)
+    return {
+        "tenants": [{"id": t.id, "slug": t.slug, "name": t.name, "locale": t.locale}
+                    for t in tenants],
+        "groups": [{"id": g.id, "name": g.name, "tenant_id": g.tenant_id} for g in groups],
+        "colleagues": [{"tenant_id": tid, "id": uid, "name": name,
+                        "groups": " ".join(str(g) for g in skills.get(uid or 0, []))}
+                       for tid, uid, name in members],
+        "locale": user.locale if user else None,
+        "presence": state.presence if state else "offline",
+    }
+
+
+def _agent_page_data(ctx: AppContext, actor: Actor, filters: dict[str, str | None]
+                     ) -> dict[str, Any]:
+    mine = inbox_lists(ctx, actor, "mine", **filters)
+    queue = inbox_lists(ctx, actor, "queue", **filters)
+    return {"mine": mine["items"], "queue": queue["items"], "counts": mine["counts"],
+            **_directory(ctx, actor)}
+
+
+def _filters(request: Request) -> dict[str, str | None]:
+    """Filters from the query string, ignoring values the lists do not know."""
+    q = request.query_params
+    status = q.get("status")
+    channel = q.get("channel")
+    return {"tenant": (q.get("tenant") or None), "skill_group": (q.get("skill_group") or None),
+            "channel": channel if channel in CHANNEL_KINDS else None,
+            "status": status if status in OPEN_STATUS_NAMES else None}
 
 
 @router.get("/agent", response_class=HTMLResponse)
 async def agent_page(request: Request) -> Response:
     ctx = _ctx(request)
-    session = request.cookies.get(SESSION_COOKIE)
-    actor = await run_in_threadpool(_session_actor, ctx, session)
-    if actor is None or session is None:
+    who = await page_actor(request)
+    if who is None:
         return RedirectResponse("/login", status_code=303)
-    inbox = await run_in_threadpool(_inbox, ctx, actor)
+    actor, session = who
+    filters = _filters(request)
+    data = await run_in_threadpool(_agent_page_data, ctx, actor, filters)
+    tenant_locale = data["tenants"][0]["locale"] if data["tenants"] else None
     return render(request, "agent.html", {
         "actor": actor,
         "csrf": csrf_token(ctx.settings.resolved_secret_key, session),
-        **inbox,
-    }, request_language(request, inbox["locale"]))
+        "filters": filters, "outcomes": OUTCOMES, "kinds": CHANNEL_KINDS,
+        "statuses": OPEN_STATUS_NAMES,
+        **data,
+    }, request_language(request, data["locale"], tenant_locale))
 
 
 router.mount("/static", static_app, name="static")

@@ -137,11 +137,11 @@ def test_typing_goes_both_ways(ctx: AppContext, client: TestClient, cw: ChatWorl
         iid = say(ws, "c-1", "commande de riz")["interaction_id"]
         next_frame(ws, "agent")
         ws.send_json({"type": "typing", "state": True})
-        typing = next_frame(agent, "chat.typing")
-        assert typing["data"] == {"interaction_id": iid, "state": True}
+        typing = next_frame(agent, "typing")
+        assert typing["data"] == {"interaction_id": iid, "side": "customer", "state": True}
         r = client.post(f"/api/v1/interactions/{iid}/typing", json={"state": True},
                         headers=bearer(cw.world.tokens["awa"]))
-        assert r.status_code == 202
+        assert r.status_code == 204
         assert next_frame(ws, "typing") == {"type": "typing", "state": True}
 
 

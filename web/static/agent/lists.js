@@ -1,0 +1,252 @@
+// Teranga agent page, part 2: the inbox lists (mine, queues, all, later), their
+// filters and counts, kept true by the socket without reloading the page.
+(function () {
+  "use strict";
+  var T = window.Teranga;
+  var VIEWS = ["mine", "queue", "all", "later"];
+  // A view is loaded when its list holds what the server would answer now; the
+  // counts of views not loaded are the server's last figure.
+  var views = {};
+  var counts = {};
+  var current = "mine";
+
+  VIEWS.forEach(function (v) {
+    var ul = T.$("list-" + v);
+    if (!ul) return;
+    views[v] = { ul: ul, items: new Map(), loaded: v === "mine" || v === "queue" };
+    counts[v] = Number(T.$("count-" + v).textContent) || 0;
+    Array.prototype.forEach.call(ul.querySelectorAll(".row"), function (li) {
+      views[v].items.set(Number(li.dataset.id), fromRow(li));
+    });
+  });
+
+  function fromRow(li) {
+    var d = li.dataset;
+    return {
+      id: Number(d.id), status: d.status, assignee: d.assignee ? Number(d.assignee) : null,
+      queued_at: d.queued, updated_at: d.updated, tenant: d.tenant, skill_group: d.group || null,
+      channel: d.channel, priority: Number(d.priority) || 3, vip: li.classList.contains("vip"),
+      who: li.querySelector(".who").textContent, preview: li.querySelector(".pv").textContent
+    };
+  }
+
+  function light(i) {
+    return {
+      id: i.id, status: i.status, assignee: i.assignee, queued_at: i.queued_at,
+      updated_at: i.updated_at, tenant: i.tenant, skill_group: i.skill_group, channel: i.channel,
+      priority: i.priority, vip: !!(i.contact && i.contact.vip), who: T.who(i),
+      preview: i.preview || ""
+    };
+  }
+
+  function rowFor(i) {
+    var li = T.el("li", "row" + (i.vip ? " vip" : ""));
+    var d = li.dataset;
+    d.id = i.id; d.status = i.status; d.assignee = i.assignee || ""; d.queued = i.queued_at;
+    d.updated = i.updated_at; d.tenant = i.tenant; d.group = i.skill_group || "";
+    d.channel = i.channel; d.priority = i.priority;
+    var a = T.el("a", "open");
+    a.href = "#i=" + i.id;
+    [["ch ch-" + i.channel, T.s.channels[i.channel] || i.channel], ["who", i.who],
+     ["grp", i.skill_group || "—"], ["st st-" + i.status, T.s.statuses[i.status] || i.status],
+     ["pv", i.preview]].forEach(function (part, n) {
+      if (n) a.appendChild(document.createTextNode(" "));
+      a.appendChild(T.el("span", part[0], part[1]));
+    });
+    li.appendChild(a);
+    return li;
+  }
+
+  var OPEN = { queued: 1, assigned: 1, waiting_customer: 1 };
+  function due(i) { return i.status !== "queued" || new Date(i.queued_at) <= new Date(); }
+
+  function belongs(view, i) {
+    if (!OPEN[i.status] || !passesFilters(i)) return false;
+    if (view === "mine") return i.assignee === T.me;
+    if (view === "queue") return i.status === "queued" && due(i);
+    if (view === "later") return i.status === "queued" && !due(i);
+    return T.supervisor && due(i);
+  }
+
+  var filterForm = T.$("filters");
+  function filters() {
+    var out = {};
+    Array.prototype.forEach.call(filterForm.elements, function (f) {
+      if (f.name && f.value) out[f.name] = f.value;
+    });
+    return out;
+  }
+  function passesFilters(i) {
+    var f = filters();
+    return (!f.channel || i.channel === f.channel) && (!f.status || i.status === f.status) &&
+      (!f.skill_group || i.skill_group === f.skill_group) && (!f.tenant || i.tenant === f.tenant);
+  }
+
+  function sorted(view) {
+    var list = Array.from(views[view].items.values());
+    if (view === "queue" || view === "later") {
+      list.sort(function (a, b) {
+        return (b.priority - a.priority) || (new Date(a.queued_at) - new Date(b.queued_at));
+      });
+    } else {
+      list.sort(function (a, b) { return new Date(b.updated_at) - new Date(a.updated_at); });
+    }
+    return list;
+  }
+
+  function draw(view) {
+    var v = views[view];
+    if (!v) return;
+    var focusedId = document.activeElement && document.activeElement.closest(".row") ?
+      document.activeElement.closest(".row").dataset.id : null;
+    v.ul.textContent = "";
+    sorted(view).forEach(function (i) { v.ul.appendChild(rowFor(i)); });
+    markOpen();
+    if (focusedId) {
+      var again = v.ul.querySelector('[data-id="' + focusedId + '"] .open');
+      if (again) again.focus();
+    }
+    if (v.loaded) counts[view] = v.items.size;
+    showCounts();
+  }
+
+  function showCounts() {
+    var total = 0;
+    VIEWS.forEach(function (v) {
+      var c = T.$("count-" + v);
+      if (c) c.textContent = counts[v];
+    });
+    total = counts.mine || 0;
+    document.title = (total ? "(" + total + ") " : "") + document.title.replace(/^\(\d+\) /, "");
+    T.$("list-empty").hidden = views[current].items.size > 0 || !views[current].loaded;
+  }
+
+  // The row of the conversation on screen is marked, for sighted and screen-reader users.
+  function markOpen() {
+    Array.prototype.forEach.call(document.querySelectorAll(".row"), function (li) {
+      var on = Number(li.dataset.id) === T.openId;
+      li.classList.toggle("current", on);
+      var a = li.querySelector(".open");
+      if (on) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+    });
+  }
+  T.markOpen = markOpen;
+
+  // An interaction changed: put it in (or take it out of) every list it concerns.
+  T.place = function (full) {
+    var i = light(full);
+    var wasMine = views.mine.items.has(i.id);
+    VIEWS.forEach(function (view) {
+      var v = views[view];
+      if (!v) return;
+      var old = v.items.get(i.id);
+      if (belongs(view, i)) {
+        if (old && !i.preview) i.preview = old.preview;
+        v.items.set(i.id, i);
+        if (!v.loaded && !old) counts[view] += 1;
+      } else if (old) {
+        v.items.delete(i.id);
+      }
+      draw(view);
+    });
+    if (!wasMine && views.mine.items.has(i.id) && i.id !== T.openId) {
+      T.notify(T.s.new_assignment, i.who + " · " + (T.s.channels[i.channel] || ""), i.id);
+    }
+  };
+
+  T.remove = function (id) {
+    VIEWS.forEach(function (view) {
+      if (views[view] && views[view].items.delete(id)) draw(view);
+    });
+  };
+
+  T.on("interaction.created", T.place);
+  T.on("interaction.updated", T.place);
+  T.on("interaction.removed", function (d) { T.remove(d.id); });
+
+  function query(view) {
+    var params = new URLSearchParams(filters());
+    params.set("view", view);
+    return "/api/v1/inbox?" + params.toString();
+  }
+
+  function load(view) {
+    return T.api("GET", query(view)).then(function (answer) {
+      var v = views[view];
+      v.items = new Map();
+      answer.items.forEach(function (i) { v.items.set(i.id, light(i)); });
+      v.loaded = true;
+      Object.keys(answer.counts).forEach(function (k) {
+        if (!views[k] || !views[k].loaded || k === view) counts[k] = answer.counts[k];
+      });
+      draw(view);
+    });
+  }
+
+  // After a reconnect or a filter change: what the server says now.
+  function reload() {
+    VIEWS.forEach(function (v) { if (views[v]) views[v].loaded = false; });
+    var wanted = ["mine", "queue"];
+    if (wanted.indexOf(current) < 0) wanted.push(current);
+    return Promise.all(wanted.map(load)).catch(function () {});
+  }
+  T.on("resync", reload);
+
+  filterForm.addEventListener("change", function () {
+    var params = new URLSearchParams(filters());
+    history.replaceState(null, "", "/agent" + (params.toString() ? "?" + params : "") + location.hash);
+    reload();
+  });
+  filterForm.addEventListener("submit", function (e) { e.preventDefault(); reload(); });
+
+  var tabs = Array.prototype.slice.call(document.querySelectorAll('[role="tab"]'));
+  T.showView = function (view) {
+    if (!views[view]) return;
+    current = view;
+    tabs.forEach(function (tab) {
+      var on = tab.dataset.view === view;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      T.$("panel-" + tab.dataset.view).hidden = !on;
+    });
+    if (!views[view].loaded) load(view).catch(function () {});
+    else showCounts();
+  };
+  tabs.forEach(function (tab, n) {
+    tab.addEventListener("click", function () { T.showView(tab.dataset.view); });
+    // Arrow keys move between tabs (the WAI-ARIA tabs pattern).
+    tab.addEventListener("keydown", function (e) {
+      var step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+      if (!step) return;
+      var next = tabs[(n + step + tabs.length) % tabs.length];
+      next.focus();
+      T.showView(next.dataset.view);
+    });
+  });
+
+  // j / k: move through the rows of the list on screen.
+  T.moveInList = function (step) {
+    var rows = Array.prototype.slice.call(views[current].ul.querySelectorAll(".row .open"));
+    if (!rows.length) return;
+    var at = rows.indexOf(document.activeElement);
+    if (at < 0) at = rows.findIndex(function (a) { return a.hasAttribute("aria-current"); });
+    var next = rows[Math.max(0, Math.min(rows.length - 1, at < 0 ? 0 : at + step))];
+    next.focus();
+  };
+  T.currentView = function () { return current; };
+  T.allViews = function () { return VIEWS.filter(function (v) { return views[v]; }); };
+
+  // Snoozed work and booked call-backs come back when their time comes.
+  setInterval(function () {
+    if (views.later.loaded || views.queue.loaded) {
+      views.later.items.forEach(function (i) { if (due(i)) T.place(asFull(i)); });
+    }
+  }, 30000);
+  function asFull(i) {
+    return { id: i.id, status: i.status, assignee: i.assignee, queued_at: i.queued_at,
+      updated_at: i.updated_at, tenant: i.tenant, skill_group: i.skill_group,
+      channel: i.channel, priority: i.priority, preview: i.preview,
+      contact: { name: i.who, vip: i.vip } };
+  }
+  showCounts();
+})();
