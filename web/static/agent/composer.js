@@ -86,6 +86,7 @@
     var tel = T.$("tel-link");
     tel.href = "tel:" + (phone || "");
     tel.textContent = phone ? T.fmt("☎ {p}", { p: phone }) : "☎";
+    if (i.channel === "callback") loadCallback(i.id);
     if (i.channel === "email") {
       originalSubject = i.subject ? (/^re:/i.test(i.subject) ? i.subject : "Re: " + i.subject) : "";
       if (!T.$("reply-subject").value) T.$("reply-subject").value = originalSubject;
@@ -164,6 +165,24 @@
     if (e.key === "Tab" && !e.shiftKey && expandShortcut()) e.preventDefault();
   });
 
+  // The call-back card: the number (tel: and SIP), and every attempt so far.
+  function loadCallback(id) {
+    var list = T.$("cb-attempts"), sip = T.$("sip-link");
+    list.textContent = "";
+    sip.hidden = true;
+    T.api("GET", "/api/v1/interactions/" + id + "/callback").then(function (c) {
+      if (T.openId !== id) return;
+      T.$("tel-link").href = c.tel;
+      if (c.sip) { sip.href = c.sip; sip.hidden = false; }
+      c.attempts.forEach(function (a) {
+        var li = document.createElement("li");
+        li.textContent = [a.attempt, a.outcome, a.agent || "", (a.at || "").slice(0, 16).replace("T", " "),
+          a.retry_at ? "→ " + a.retry_at.slice(0, 16).replace("T", " ") : ""].join(" · ");
+        list.appendChild(li);
+      });
+    }).catch(function () {});
+  }
+
   // Call-back outcomes: recorded by the call-back channel (retries, SMS, history).
   Array.prototype.forEach.call(document.querySelectorAll(".call-outcome"), function (b) {
     b.addEventListener("click", function () {
@@ -171,6 +190,7 @@
       T.api("POST", "/api/v1/interactions/" + T.openId + "/callback-outcomes",
         { outcome: b.dataset.outcome }).then(function () {
         T.$("conv-status").textContent = T.s.done_outcome;
+        loadCallback(T.openId);
       }).catch(function (err) {
         T.showError("reply-error", err.status === 404 || err.status === 405 ?
           T.s.no_outcome_api : err);
