@@ -3,6 +3,7 @@ and publishes its events after commit. HTTP and websocket handlers, workers and 
 command line call these; they never write tables themselves."""
 
 from app.actions.conversation import assign, reply, resolve
+from app.actions.csat import answer_survey, set_csat_policy, take_sms_survey_reply
 from app.actions.dispatch import dispatch_for_agent, dispatch_waiting
 from app.actions.ingest import IngestResult, ingest
 from app.actions.outbox import claim_due, delivery_update, record_failure, record_success
@@ -12,6 +13,7 @@ from app.actions.users import create_user, issue_token, login, revoke_token
 
 __all__ = [
     "IngestResult",
+    "answer_survey",
     "assign",
     "claim_due",
     "create_channel",
@@ -29,6 +31,8 @@ __all__ = [
     "reply",
     "resolve",
     "revoke_token",
+    "set_csat_policy",
     "set_presence",
+    "take_sms_survey_reply",
     "update_channel",
 ]

@@ -12,7 +12,18 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.routes import health, interactions, pages, people, realtime, setup, webhooks
+from app.api.routes import (
+    csat_public,
+    health,
+    interactions,
+    pages,
+    people,
+    realtime,
+    setup,
+    supervisor,
+    supervisor_pages,
+    webhooks,
+)
 from app.context import AppContext, build_context
 from app.errors import ActionError
 from channels.sms.base import WebhookError
@@ -47,6 +58,8 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
     )
     app.state.ctx = ctx
     for module in (health, setup, people, interactions, webhooks, realtime, pages):
+        app.include_router(module.router)
+    for module in (supervisor, supervisor_pages, csat_public):
         app.include_router(module.router)
     _error_handlers(app)
     return app

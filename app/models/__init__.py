@@ -3,6 +3,7 @@ includes it, so that tenants can later be sharded (Citus, database per group).""
 
 from app.models.channels import Channel, ChannelState
 from app.models.contacts import Contact, ContactIdentity
+from app.models.csat import CsatSurvey
 from app.models.interactions import Attachment, Interaction, InteractionEvent, Message
 from app.models.outbox import DeliveryAttempt, OutboxItem
 from app.models.people import AgentSkill, AgentState, AuthToken, Membership, User
@@ -17,6 +18,7 @@ __all__ = [
     "ChannelState",
     "Contact",
     "ContactIdentity",
+    "CsatSurvey",
     "DeliveryAttempt",
     "Interaction",
     "InteractionEvent",
