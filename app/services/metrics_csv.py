@@ -40,13 +40,18 @@ def _cell(fmt: Formatter, value: Any) -> str:
     return str(value)
 
 
+REPORT_HEADER = ("Section", "Name", "Contacts received", "Answered", "Answered within target",
+                 "Abandoned", "Service level", "Target share", "Target seconds",
+                 "Average speed of answer (s)", "First response median (s)",
+                 "First response p90 (s)", "Resolution median (s)", "Resolution p90 (s)",
+                 "Handled", "Handling time (s)", "Average handling time (s)",
+                 "CSAT answers", "CSAT average")
+STATEMENT_HEADER = ("Month", "Channel", "Contacts received", "Contacts handled",
+                    "Production hours", "Service level", "Target share", "Target seconds",
+                    "Target met", "Abandoned")
+
+
 def report_csv(report: dict[str, Any], fmt: Formatter) -> str:
-    header = ["Section", "Name", "Contacts received", "Answered", "Answered within target",
-              "Abandoned", "Service level", "Target share", "Target seconds",
-              "Average speed of answer (s)", "First response median (s)",
-              "First response p90 (s)", "Resolution median (s)", "Resolution p90 (s)",
-              "Handled", "Handling time (s)", "Average handling time (s)",
-              "CSAT answers", "CSAT average"]
     rows: list[list[Any]] = []
     for kind in (*CHANNEL_KINDS, "all"):
         c = report["channels"][kind]
@@ -66,16 +71,14 @@ def report_csv(report: dict[str, Any], fmt: Formatter) -> str:
     for g in report["csat"]["groups"]:
         rows.append([fmt._("Skill group"), g["name"], *([None] * 15), g["answers"],
                      g["average"]])
-    return _table(fmt, header, rows)
+    return _table(fmt, REPORT_HEADER, rows)
 
 
 def statement_csv(statement: dict[str, Any], fmt: Formatter) -> str:
-    header = ["Month", "Channel", "Contacts received", "Contacts handled", "Production hours",
-              "Service level", "Target share", "Target seconds", "Target met", "Abandoned"]
     rows = []
     for r in statement["rows"]:
         target = r["target"] or {}
         rows.append([statement["month"], fmt.channel(r["channel"]), r["received"],
                      r["handled"], r["production_hours"], r["service_level"],
                      target.get("share"), target.get("seconds"), r["met"], r["abandoned"]])
-    return _table(fmt, header, rows)
+    return _table(fmt, STATEMENT_HEADER, rows)

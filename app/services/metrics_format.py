@@ -6,6 +6,9 @@ from babel.numbers import format_decimal, format_percent
 
 from web import i18n
 
+CHANNEL_NAMES = {"chat": "Chat", "sms": "SMS", "email": "E-mail", "callback": "Call-back",
+                 "all": "All channels"}
+
 
 class Formatter:
     """Bound to one language; templates and CSV exports share it."""
@@ -57,6 +60,4 @@ class Formatter:
             share=self.percent(target["share"]), time=self.duration(target["seconds"]))
 
     def channel(self, kind: str) -> str:
-        names = {"chat": "Chat", "sms": "SMS", "email": "E-mail", "callback": "Call-back",
-                 "all": "All channels"}
-        return self._(names.get(kind, kind))
+        return self._(CHANNEL_NAMES.get(kind, kind))
