@@ -45,7 +45,7 @@ class Formatter:
             return f"{minutes} min {rest:02d} s" if rest else f"{minutes} min"
         if s < 86400:
             hours, rest = divmod(s, 3600)
-            return f"{hours} h {rest // 60:02d}"
+            return f"{hours} h {rest // 60:02d}" if rest >= 60 else f"{hours} h"
         days, rest = divmod(s, 86400)
         day = self._("d")
         return f"{days} {day} {rest // 3600} h"
