@@ -21,8 +21,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
 from app.models import Interaction, InteractionEvent, Message
@@ -59,25 +61,36 @@ class Facts:
         return max(0.0, (self.resolved_at - self.arrived_at).total_seconds())
 
 
-def facts_of(i: Interaction) -> Facts:
-    assert i.id is not None
-    abandoned = i.status == "abandoned"
-    answered = None if abandoned else i.first_response_at
-    start = i.created_at
-    if i.channel_kind == "callback" and (answered is None or i.queued_at <= answered):
-        start = max(i.created_at, i.queued_at) if answered is None else i.queued_at
+# Only the columns the figures need: loading whole rows (meta JSON and all) cost
+# several times more on a busy day's wallboard.
+FACT_COLUMNS: tuple[Any, ...] = (
+    Interaction.id, Interaction.channel_kind, Interaction.skill_group_id,
+    Interaction.assignee_id, Interaction.status, Interaction.created_at, Interaction.queued_at,
+    Interaction.first_response_at, Interaction.resolved_at, Interaction.updated_at,
+    Interaction.assigned_at)
+
+
+def facts_of(row: Any) -> Facts:
+    """``row``: a row of ``FACT_COLUMNS``."""
+    (iid, kind, group_id, assignee_id, status, created_at, queued_at, first_response_at,
+     resolved_at, updated_at, assigned_at) = row
+    abandoned = status == "abandoned"
+    answered = None if abandoned else first_response_at
+    start = created_at
+    if kind == "callback" and (answered is None or queued_at <= answered):
+        start = max(created_at, queued_at) if answered is None else queued_at
     return Facts(
-        id=i.id,
-        channel_kind=i.channel_kind,
-        skill_group_id=i.skill_group_id,
-        assignee_id=i.assignee_id,
-        status=i.status,
-        arrived_at=i.created_at,
+        id=iid,
+        channel_kind=kind,
+        skill_group_id=group_id,
+        assignee_id=assignee_id,
+        status=status,
+        arrived_at=created_at,
         clock_start=start,
         answered_at=answered,
-        abandoned_at=(i.resolved_at or i.updated_at) if abandoned else None,
-        resolved_at=i.resolved_at if i.status == "resolved" else None,
-        assigned_at=i.assigned_at,
+        abandoned_at=(resolved_at or updated_at) if abandoned else None,
+        resolved_at=resolved_at if status == "resolved" else None,
+        assigned_at=assigned_at,
     )
 
 
@@ -90,7 +103,7 @@ def scope(tenant_id: int, group_id: int | None) -> list[ColumnElement[bool]]:
 
 def arrived_between(s: Session, tenant_id: int, start: datetime, end: datetime,
                     group_id: int | None = None) -> list[Facts]:
-    rows = s.exec(select(Interaction).where(
+    rows = s.execute(columns(*FACT_COLUMNS).where(
         *scope(tenant_id, group_id),
         col(Interaction.created_at) >= start, col(Interaction.created_at) < end,
     ).order_by(col(Interaction.id))).all()
@@ -99,7 +112,7 @@ def arrived_between(s: Session, tenant_id: int, start: datetime, end: datetime,
 
 def resolved_between(s: Session, tenant_id: int, start: datetime, end: datetime,
                      group_id: int | None = None) -> list[Facts]:
-    rows = s.exec(select(Interaction).where(
+    rows = s.execute(columns(*FACT_COLUMNS).where(
         *scope(tenant_id, group_id), col(Interaction.status) == "resolved",
         col(Interaction.resolved_at) >= start, col(Interaction.resolved_at) < end,
     ).order_by(col(Interaction.id))).all()

@@ -19,7 +19,7 @@ from tests.integration.supervisor.scenario import play
 from tests.support.http_gateway import recording_gateway
 from tests.support.live_server import live_server
 
-LIVE_TIMEOUT_MS = 15_000  # the page refetches at most every 2 s after an event
+LIVE_TIMEOUT_MS = 20_000  # the page refetches at most every 5 s after an event
 FIRST_LOAD_BUDGET = 150 * 1024
 
 

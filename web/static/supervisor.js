@@ -17,7 +17,7 @@
   if (!board) return;
   var live = document.getElementById("live");
   var tenant = board.dataset.tenant;
-  var MIN_GAP_MS = 2000, PERIOD_MS = 30000;
+  var MIN_GAP_MS = 5000, PERIOD_MS = 30000;
   var lastFetch = 0, pending = null, inFlight = false, again = false;
 
   function refresh() {

@@ -1,7 +1,7 @@
 """The supervisor's pages: server-rendered, light, no framework, no inline script.
 
 The wallboard refreshes its panel (an HTML fragment) when the supervisor's
-``/ws/agent`` socket reports a change in the tenant, at most every few seconds, and
+``/ws/agent`` socket reports a change in the tenant, at most every 5 s, and
 every 30 s for the clocks (see web/static/supervisor.js).
 """
 
