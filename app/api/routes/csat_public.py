@@ -23,6 +23,10 @@ from app.services.metrics_format import Formatter
 
 router = APIRouter(prefix="/csat", tags=["csat"])
 MAX_BODY_BYTES = 8 * 1024
+# The chat widget posts from the client's own website: any origin may, since the token
+# in the path is the only credential (no cookie is read or set here).
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "86400"}
 
 
 def _survey(ctx: AppContext, token: str) -> tuple[CsatSurvey, str, str]:
@@ -58,6 +62,12 @@ async def survey_page(token: str, request: Request) -> Response:
                   "closed": closed}, lang)
 
 
+@router.options("/{token}", include_in_schema=False)
+async def survey_preflight(token: str) -> Response:
+    """The browser's CORS preflight before the widget's JSON POST."""
+    return Response(status_code=204, headers=CORS)
+
+
 @router.post("/{token}")
 async def survey_answer(token: str, request: Request) -> Response:
     """Record a score from 1 (bad) to 5 (excellent); a later answer within the window
@@ -71,11 +81,11 @@ async def survey_answer(token: str, request: Request) -> Response:
                                          "chat" if wants_json else "web")
     except ActionError as exc:
         if wants_json:
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=CORS)
         return _page(request, "supervisor/csat_public.html", {"error": exc.detail}, lang,
                      exc.status)
     if wants_json:
-        return JSONResponse({"status": "ok", "score": survey.score})
+        return JSONResponse({"status": "ok", "score": survey.score}, headers=CORS)
     return _page(request, "supervisor/csat_public.html", {"thanks": True, "score": survey.score},
                  lang)
 

@@ -155,8 +155,15 @@ def test_public_page_and_widget_answers(ctx: AppContext, client: TestClient) -> 
     assert r.status_code == 200 and "2 sur 5" in r.text
     survey = survey_of(ctx, iid)
     assert (survey.score, survey.comment, survey.answered_via) == (2, "<b>trop lent</b>", "web")
-    r = client.post(f"/csat/{token}", json={"score": 5})
+    # The widget posts from the client's website: a CORS preflight, then JSON.
+    pre = client.options(f"/csat/{token}", headers={
+        "origin": "https://shop.example", "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type"})
+    assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "*"
+    assert "content-type" in pre.headers["access-control-allow-headers"].lower()
+    r = client.post(f"/csat/{token}", json={"score": 5}, headers={"origin": "https://shop.example"})
     assert r.status_code == 200 and r.json() == {"status": "ok", "score": 5}
+    assert r.headers["access-control-allow-origin"] == "*"
     assert survey_of(ctx, iid).answered_via == "chat"
     assert survey_of(ctx, iid).comment == "<b>trop lent</b>"  # kept when not re-sent
     for bad in ({"score": 6}, {"score": "x"}, {"score": True}, {}, [1]):
