@@ -58,6 +58,8 @@ def period(first: date, last: date, zone: ZoneInfo) -> Period:
         raise Invalid(f"a report covers at most {MAX_REPORT_DAYS} days")
     if last >= date.max - timedelta(days=1):
         raise Invalid("that date is too far in the future")
+    if first.year < 1970:
+        raise Invalid("dates before 1970 hold no contacts")
     return Period(first, last, local_midnight(first, zone),
                   local_midnight(last + timedelta(days=1), zone))
 

@@ -60,7 +60,8 @@ def report_period(ctx: AppContext, tenant: Tenant, first: date | None, last: dat
     zone = tenant_zone(tenant)
     today = ctx.clock().astimezone(zone).date()
     last = last or today
-    first = first or max(date.min, last - timedelta(days=6))
+    if first is None:
+        first = last - timedelta(days=6) if last.toordinal() > 7 else last
     return period(first, last, zone)
 
 

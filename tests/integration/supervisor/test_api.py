@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -118,6 +119,10 @@ def test_bad_input_is_a_clear_4xx(ctx: AppContext, client: TestClient) -> None:
         "/api/v1/tenants/acme/reports?from=2020-01-01&to=2026-03-01": 422,
         "/api/v1/tenants/acme/reports?from=yesterday": 422,
         "/api/v1/tenants/acme/reports?to=9999-12-31": 422,
+        "/api/v1/tenants/acme/reports?to=0001-01-03": 422,
+        "/api/v1/tenants/acme/csat?from=0001-01-01&to=0001-01-01": 422,
+        "/api/v1/tenants/acme/statement?month=0001-01": 422,
+        "/api/v1/tenants/acme/statement?month=0000-01": 422,
         "/api/v1/tenants/acme/statement?month=2026-13": 422,
         "/api/v1/tenants/acme/statement?month=9999-12": 422,
         "/api/v1/tenants/acme/statement?month=march": 422,
@@ -179,3 +184,23 @@ def test_default_period_is_the_last_seven_days(ctx: AppContext, client: TestClie
     st = client.get("/api/v1/tenants/acme/statement",
                     headers=bearer(sc.supervisor_token)).json()
     assert st["month"] == "2026-03"
+
+
+def test_survey_settings_form(ctx: AppContext, client: TestClient) -> None:
+    sc = play(ctx, next_day=False)
+    session = actions.issue_token(ctx, sc.supervisor.email, kind="session")
+    client.cookies.set(SESSION_COOKIE, session)
+    page = client.get("/supervisor/csat?tenant=acme&lang=en")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert csrf is not None and 'name="sms" value="1" checked' in page.text
+    wrong = client.post("/supervisor/csat?tenant=acme", data={"csrf": "nope", "email": "1"})
+    assert wrong.status_code == 403
+    r = client.post("/supervisor/csat?tenant=acme&lang=en", follow_redirects=False,
+                    data={"csrf": csrf.group(1), "email": "1", "window_hours": "12"})
+    assert r.status_code == 303 and "saved=1" in r.headers["location"]
+    settings = client.get("/api/v1/tenants/acme/csat-settings",
+                          headers=bearer(sc.supervisor_token)).json()
+    assert settings == {"channels": ["email"], "window_hours": 12}
+    bad = client.post("/supervisor/csat?tenant=acme", data={"csrf": csrf.group(1),
+                                                            "window_hours": "0"})
+    assert bad.status_code == 422
