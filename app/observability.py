@@ -82,11 +82,13 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
                 extra = [(b"x-request-id", rid.encode()), *_SECURITY_HEADERS]
-                content_type = dict(message.get("headers") or []).get(b"content-type", b"")
-                if content_type.startswith(b"text/html"):
+                if dict(headers).get(b"content-type", b"").startswith(b"text/html"):
                     extra.extend(_PAGE_HEADERS)
-                message["headers"] = [*(message.get("headers") or []), *extra]
+                # A route that chose its own policy (a public page, the widget) keeps it.
+                message["headers"] = [*headers, *(h for h in extra if h[0] not in present)]
             await send(message)
 
         try:

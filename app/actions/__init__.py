@@ -5,6 +5,7 @@ command line call these; they never write tables themselves."""
 from app.actions.canned import create_canned, delete_canned, update_canned
 from app.actions.contacts import update_contact
 from app.actions.conversation import assign, reply, resolve
+from app.actions.csat import answer_survey, set_csat_policy, take_sms_survey_reply
 from app.actions.dispatch import dispatch_for_agent, dispatch_waiting
 from app.actions.ingest import IngestResult, ingest
 from app.actions.knowledge import create_article, delete_article, update_article
@@ -18,6 +19,7 @@ from app.actions.users import create_user, issue_token, login, revoke_token
 __all__ = [
     "IngestResult",
     "add_note",
+    "answer_survey",
     "assign",
     "claim_due",
     "create_article",
@@ -41,7 +43,9 @@ __all__ = [
     "reply",
     "resolve",
     "revoke_token",
+    "set_csat_policy",
     "set_presence",
+    "take_sms_survey_reply",
     "update_article",
     "update_canned",
     "update_channel",

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from app.access import Actor
+from app.actions import csat
 from app.actions.email import prepare_reply
 from app.context import AppContext, Transaction
 from app.errors import Conflict, Invalid, NotFound
@@ -148,6 +149,7 @@ def resolve(ctx: AppContext, actor: Actor, interaction_id: int, outcome: str | N
         from app.actions.dispatch import dispatch_for_agent
 
         dispatch_for_agent(ctx, agent_to_refill)
+    csat.survey_after_resolve(ctx, interaction_id)  # the customer's survey, if the tenant asks
 
 
 def assign(

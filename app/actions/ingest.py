@@ -57,6 +57,12 @@ class IngestResult:
 def ingest(ctx: AppContext, msg: InboundMessage) -> IngestResult:
     if len(msg.text) > ctx.settings.max_text_chars:
         raise Invalid(f"text is longer than {ctx.settings.max_text_chars} characters")
+    # "4" in answer to a satisfaction survey is a score, not a new request.
+    from app.actions.csat import take_sms_survey_reply  # csat imports this module
+
+    taken = take_sms_survey_reply(ctx, msg)
+    if taken is not None:
+        return taken
     for attempt in range(RACE_RETRIES):
         try:
             result = _ingest_once(ctx, msg)

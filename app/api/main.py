@@ -19,6 +19,7 @@ from app.api.routes import (
     chat,
     contacts,
     conversation,
+    csat_public,
     health,
     inbox,
     interactions,
@@ -29,6 +30,8 @@ from app.api.routes import (
     realtime,
     routing_config,
     setup,
+    supervisor,
+    supervisor_pages,
     tools,
     webhooks,
 )
@@ -85,6 +88,8 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
     # The agent and admin UI's own API and pages.
     for ui_module in (inbox, conversation, contacts, canned, knowledge, admin_pages):
         app.include_router(ui_module.router)
+    for module in (supervisor, supervisor_pages, csat_public):
+        app.include_router(module.router)
     _error_handlers(app)
     return app
 

@@ -6,6 +6,7 @@ from app.models.callbacks import CallbackAttempt, TranscriptRequest
 from app.models.channels import Channel, ChannelState
 from app.models.contacts import Contact, ContactIdentity
 from app.models.content import CannedResponse, KnowledgeArticle
+from app.models.csat import CsatSurvey
 from app.models.interactions import Attachment, Interaction, InteractionEvent, Message
 from app.models.outbox import DeliveryAttempt, OutboxItem
 from app.models.people import AgentSkill, AgentState, AuthToken, Membership, User
@@ -23,6 +24,7 @@ __all__ = [
     "ChannelState",
     "Contact",
     "ContactIdentity",
+    "CsatSurvey",
     "DeliveryAttempt",
     "Interaction",
     "InteractionEvent",
