@@ -124,9 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="cli")
     p.set_defaults(func=cmd_token)
 
-    from app import cli_routing
+    from app import cli_classifier, cli_routing
 
     cli_routing.register(sub)
+    cli_classifier.register(sub)
     return parser
 
 

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     outbox_max_delay_seconds: float = 600.0
     outbox_poll_seconds: float = 0.5
     dispatch_interval_seconds: float = 2.0
+    # How often tenants with enough new labelled examples get their model retrained.
+    retrain_interval_seconds: float = 3600.0
 
     # Run background workers (outbox, dispatcher, channel pollers) inside ``serve``.
     workers: bool = True

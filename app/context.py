@@ -40,7 +40,7 @@ class AppContext:
         )
         from app.services.classification import ClassifierCache
 
-        self.classifiers = ClassifierCache()
+        self.classifiers = ClassifierCache(self.settings.data_dir / "models")
 
     @property
     def dialect(self) -> str:

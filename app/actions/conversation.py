@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from app.access import Actor
-from app.actions import csat
+from app.actions import csat, learning
 from app.actions.email import prepare_reply
 from app.context import AppContext, Transaction
 from app.errors import Conflict, Invalid, NotFound
@@ -136,6 +136,8 @@ def resolve(ctx: AppContext, actor: Actor, interaction_id: int, outcome: str | N
         s.add(InteractionEvent(tenant_id=interaction.tenant_id, interaction_id=interaction.id,
                                kind="resolved", actor_id=actor.user_id,
                                data={"outcome": outcome} if outcome else {}, created_at=now))
+        # Resolved in this group by a person: the classifier learns it was the right one.
+        learning.record_example(tx, interaction, "resolved")
         if interaction.assignee_id is not None and was_holding:
             state = s.get(AgentState, interaction.assignee_id)
             if state is not None:

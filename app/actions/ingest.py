@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -27,8 +28,8 @@ from app.models import (
 from app.models.interactions import OPEN_STATUSES
 from app.observability import METRICS
 from app.serializers import message_dict
-from app.services import assignment, auto_reply, queueing
-from app.services.classification import GroupRules
+from app.services import assignment, auto_reply, queueing, spam
+from app.services.classification import GroupRules, TenantRules
 from app.services.html import sanitize_html
 from app.services.identities import normalize_identity
 from app.services.routing_config import tenant_config
@@ -120,8 +121,11 @@ def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
             subject=msg.subject,
             provider_id=msg.provider_id,
             created_at=now,
-            meta=dict(msg.meta),
+            meta=_with_spam_verdict(channel.kind, msg),
         )
+        if message.meta.get("spam", {}).get("flagged"):
+            # Flag, never drop: the agent sees the warning and decides.
+            interaction.meta = {**interaction.meta, "spam_suspected": True}
         s.add(message)
         interaction.last_message_at = now
         interaction.updated_at = now
@@ -329,9 +333,8 @@ def _open(
 ) -> Interaction:
     s = tx.session
     assert tenant.id is not None and channel.id is not None and contact.id is not None
-    rules = [GroupRules(g.name, tuple(g.keywords or ()), g.is_fallback) for g in groups]
     text = f"{msg.subject}\n{msg.text}" if msg.subject else msg.text
-    prediction = ctx.classifiers.predict(tenant.id, rules, text)
+    prediction = ctx.classifiers.predict(tenant.id, classifier_rules(tenant, groups), text)
     classified = next((g for g in groups if g.name == prediction.label), None)
     group_id, path, reasons = queueing.choose_group(s, config, classified, now)
     queued_at = _due(msg, now)
@@ -342,7 +345,8 @@ def _open(
         contact_id=contact.id,
         status="queued",
         skill_group_id=group_id,
-        priority=queueing.priority_for(config, contact, None),
+        priority=queueing.priority_for(config, contact, prediction.escalation),
+        language=prediction.language if prediction.language in LANGUAGES else None,
         classification_label=prediction.label,
         classification_confidence=prediction.confidence,
         classification_source=prediction.source,
@@ -358,7 +362,10 @@ def _open(
     s.add(InteractionEvent(
         tenant_id=tenant.id, interaction_id=interaction.id, kind="created", created_at=now,
         data={"classification": {"label": prediction.label, "source": prediction.source,
-                                 "confidence": prediction.confidence}},
+                                 "confidence": prediction.confidence,
+                                 "language": prediction.language,
+                                 "escalation": prediction.escalation,
+                                 "cues": list(prediction.cues)}},
     ))
     queueing.record_overflow(tx, interaction, path, reasons, now)
     queueing.reserve_for_last_agent_if_sticky(s, interaction, config, now)
@@ -379,6 +386,29 @@ def _after_hours(
         "action": decision.action, "reopens_at": reopens.isoformat() if reopens else None}}
     if decision.action == "auto_reply" and channel.kind in ("sms", "email"):
         auto_reply.queue_closed_notice(tx, tenant, channel, interaction, reopens, now)
+
+
+def _with_spam_verdict(kind: str, msg: InboundMessage) -> dict[str, Any]:
+    meta = dict(msg.meta)
+    if kind == "sms" and msg.text.strip():
+        meta["spam"] = spam.verdict(msg.text)
+    return meta
+
+
+# Languages agents can be matched on (the classifier may also say "und": unknown).
+LANGUAGES = ("fr", "en", "wo")
+
+
+def classifier_rules(tenant: Tenant, groups: Sequence[SkillGroup]) -> TenantRules:
+    """What the tenant's classifier is built from: keywords per group, the confidence
+    below which work goes to triage, its language, and where complaints go."""
+    settings = (tenant.settings or {}).get("classifier") or {}
+    return TenantRules(
+        groups=tuple(GroupRules(g.name, tuple(g.keywords or ()), g.is_fallback) for g in groups),
+        threshold=float(settings.get("threshold", 0.5)),
+        language=tenant.locale or "fr",
+        complaint_group=settings.get("complaint_group"),
+    )
 
 
 def _emit_message(tx: Transaction, interaction: Interaction, message: Message) -> None:

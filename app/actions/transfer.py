@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from app.access import Actor
+from app.actions import learning
 from app.actions.conversation import visible_interaction
 from app.actions.dispatch import dispatch_waiting
 from app.context import AppContext
@@ -84,6 +85,9 @@ def transfer(
             names = {agent_id: _name(s, agent_id)} if agent_id is not None else {}
             raise Invalid(_plain(str(exc), groups, names)) from None
         interaction.skill_group_id = check.group_id
+        if check.group_id != current_group:
+            # An agent moved it: the classifier learns where it should have gone.
+            learning.record_example(tx, interaction, "transferred")
         s.add(InteractionEvent(
             tenant_id=interaction.tenant_id, interaction_id=interaction.id, kind="transferred",
             actor_id=actor.user_id, created_at=now,

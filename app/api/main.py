@@ -17,6 +17,7 @@ from app.api.routes import (
     callbacks,
     canned,
     chat,
+    classifier,
     contacts,
     conversation,
     csat_public,
@@ -83,7 +84,7 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
     app.state.ctx = ctx
     app.add_middleware(RequestContext)
     for module in (health, ops, setup, routing_config, people, interactions, tools, webhooks,
-                   realtime, chat, callbacks, pages):
+                   realtime, chat, callbacks, classifier, pages):
         app.include_router(module.router)
     # The agent and admin UI's own API and pages.
     for ui_module in (inbox, conversation, contacts, canned, knowledge, admin_pages):

@@ -8,6 +8,7 @@ from app.models.contacts import Contact, ContactIdentity
 from app.models.content import CannedResponse, KnowledgeArticle
 from app.models.csat import CsatSurvey
 from app.models.interactions import Attachment, Interaction, InteractionEvent, Message
+from app.models.learning import ClassifierExample
 from app.models.outbox import DeliveryAttempt, OutboxItem
 from app.models.people import AgentSkill, AgentState, AuthToken, Membership, User
 from app.models.tenancy import SkillGroup, Tenant
@@ -22,6 +23,7 @@ __all__ = [
     "CannedResponse",
     "Channel",
     "ChannelState",
+    "ClassifierExample",
     "Contact",
     "ContactIdentity",
     "CsatSurvey",

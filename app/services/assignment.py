@@ -58,7 +58,8 @@ def routing_agent(
         load=load,
         total_capacity=state.total_capacity,
         idle_since=state.idle_since.timestamp(),
-        languages=frozenset(state.languages or ()),
+        # An agent whose languages nobody entered is not held back by language rules.
+        languages=frozenset(state.languages) if state.languages else ROUTED_LANGUAGES,
         wrap_up_until=state.wrap_up_until.timestamp() if state.wrap_up_until else 0.0,
     )
 
@@ -82,6 +83,9 @@ def routing_work(interaction: Interaction, group: GroupConfig | None = None) -> 
     )
     return group.prepare(work) if group is not None else work
 
+
+# Languages the classifier recognises, and so the ones work can wait for.
+ROUTED_LANGUAGES = frozenset({"fr", "en", "wo"})
 
 # Round-robin needs to know who got the last one; per process is fair enough.
 _round_robin: dict[int, int] = {}

@@ -10,8 +10,11 @@ import logging
 from starlette.concurrency import run_in_threadpool
 
 from app.actions.dispatch import dispatch_waiting
+from app.actions.learning import retrain_due
 from app.actions.sweeps import mark_sla_breaches, take_back_unaccepted
 from app.context import AppContext
+from app.services import spam
+from app.services.advisory_lock import AdvisoryLocks
 from app.services.chat_hub import publish_line
 from app.services.senders import Senders
 from app.workers.mailbox import MailboxSupervisor
@@ -19,6 +22,8 @@ from app.workers.outbox import OutboxWorker
 from channels.chat.sender import ChatSender
 
 log = logging.getLogger(__name__)
+
+RETRAIN_LOCK_NAMESPACE = 0x7E7A
 
 
 class Workers:
@@ -38,6 +43,30 @@ class Workers:
         self.tasks.append(asyncio.create_task(self._dispatch_loop(), name="dispatch"))
         self.mailboxes = MailboxSupervisor(self.ctx)
         self.tasks.append(asyncio.create_task(self.mailboxes.run(), name="mailboxes"))
+        self.tasks.append(asyncio.create_task(self._retrain_loop(), name="retrain"))
+        spam.warm_in_background()
+
+    async def _retrain_loop(self) -> None:
+        """Once an hour, tenants with enough new labelled examples get a new model; one
+        process does it (advisory lock on PostgreSQL)."""
+        locks = AdvisoryLocks(self.ctx.engine, namespace=RETRAIN_LOCK_NAMESPACE)
+        try:
+            while not self._stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(),
+                                           timeout=self.ctx.settings.retrain_interval_seconds)
+                if self._stopping.is_set():
+                    break
+                try:
+                    if await run_in_threadpool(locks.try_lock, 0):
+                        try:
+                            await run_in_threadpool(retrain_due, self.ctx)
+                        finally:
+                            await run_in_threadpool(locks.unlock, 0)
+                except Exception:
+                    log.exception("scheduled retraining failed")
+        finally:
+            await run_in_threadpool(locks.close)
 
     async def _dispatch_loop(self) -> None:
         interval = self.ctx.settings.dispatch_interval_seconds

@@ -184,8 +184,9 @@ def test_vip_and_priority_order_the_pull(ctx: AppContext) -> None:
     vip = actions.ingest(ctx, InboundMessage(channel_id=w.channel.id,  # type: ignore[arg-type]
                                              sender=Identity("phone", "+221770000099"),
                                              text="commande", provider_id="vip"))
-    assert interaction(ctx, vip.interaction_id).priority == 4
-    assert interaction(ctx, plain.interaction_id).priority == 3
+    # Same words, same escalation level: the VIP flag alone lifts the priority.
+    assert interaction(ctx, vip.interaction_id).priority == \
+        interaction(ctx, plain.interaction_id).priority + 1
     with ctx.transaction() as tx:
         state = tx.session.get(AgentState, w.agents["awa"].user_id)
         assert state is not None
@@ -282,3 +283,20 @@ def test_unaccepted_chat_goes_to_someone_else(ctx: AppContext) -> None:
     sweeps.accept(ctx, binta, got.interaction_id)
     at(ctx, MONDAY + timedelta(seconds=300))
     assert sweeps.take_back_unaccepted(ctx) == 0
+
+
+def test_work_goes_to_an_agent_who_speaks_its_language(ctx: AppContext) -> None:
+    w = make_world(ctx, agents={"john": {"ventes": 3}, "awa": {"ventes": 3}})
+    actions.routing_config.update_agent(ctx, w.admin, w.agents["john"].user_id,
+                                        languages=["en"])
+    actions.routing_config.update_agent(ctx, w.admin, w.agents["awa"].user_id,
+                                        languages=["fr", "wo"])
+    at(ctx, MONDAY)
+    actions.set_presence(ctx, w.agents["john"], "available")  # longest idle
+    at(ctx, MONDAY + timedelta(seconds=5))
+    actions.set_presence(ctx, w.agents["awa"], "available")
+    fr = actions.ingest(ctx, sms(w, 1, "Bonjour, je voudrais passer une commande svp"))
+    en = actions.ingest(ctx, sms(w, 2, "Hello, I would like to place an order please"))
+    assert fr.assignee_id == w.agents["awa"].user_id
+    assert en.assignee_id == w.agents["john"].user_id
+    assert interaction(ctx, fr.interaction_id).language == "fr"
