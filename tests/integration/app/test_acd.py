@@ -286,7 +286,8 @@ def test_unaccepted_chat_goes_to_someone_else(ctx: AppContext) -> None:
 
 
 def test_work_goes_to_an_agent_who_speaks_its_language(ctx: AppContext) -> None:
-    w = make_world(ctx, agents={"john": {"ventes": 3}, "awa": {"ventes": 3}})
+    w = make_world(ctx, agents={"john": {"ventes": 3, "triage": 3},
+                                "awa": {"ventes": 3, "triage": 3}})
     actions.routing_config.update_agent(ctx, w.admin, w.agents["john"].user_id,
                                         languages=["en"])
     actions.routing_config.update_agent(ctx, w.admin, w.agents["awa"].user_id,
