@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import select
 
 from app.access import load_actor
@@ -71,6 +73,7 @@ def seed_demo(ctx: AppContext) -> list[tuple[str, str, str]]:
         if kind not in kinds:
             create_channel(ctx, actor, DEMO_SLUG, kind, label,
                            {"provider": "generic", "sender": "21000"} if kind == "sms" else {})
+    _content(ctx, actor, tenant)
     _sample_traffic(ctx, tenant)
     return logins
 
@@ -98,6 +101,40 @@ def _grant_skills(ctx: AppContext, tenant: Tenant) -> None:
                 if has is None and user.id is not None and group.id is not None:
                     s.add(AgentSkill(tenant_id=group.tenant_id, user_id=user.id,
                                      skill_group_id=group.id, level=level))
+
+
+CANNED = [
+    ("Bienvenue", "Bonjour {{contact.name}}, merci de nous avoir contactés. Je suis "
+     "{{agent.name}}, comment puis-je vous aider ?", "bonjour"),
+    ("Prix du riz", "Le sac de riz parfumé de 50 kg est à 15 000 F CFA, livraison comprise "
+     "à Dakar.", "riz"),
+    ("Délai de livraison", "Nous livrons à Dakar sous 48 heures et dans les régions sous 3 à "
+     "5 jours.", "livraison"),
+    ("Remboursement", "Votre demande de remboursement est enregistrée ; vous recevrez le "
+     "montant sur votre compte Orange Money sous 72 heures.", "rembourse"),
+]
+ARTICLES = [
+    ("faq", "Horaires d'ouverture", "Du lundi au vendredi de 8 h à 18 h, le samedi de 9 h "
+     "à 13 h (heure de Dakar).", ["horaires", "ouverture"]),
+    ("script", "Accueil téléphonique", "1. Saluer et se présenter. 2. Reformuler la demande. "
+     "3. Proposer une solution ou un rappel. 4. Remercier.", ["accueil", "appel"]),
+]
+
+
+def _content(ctx: AppContext, actor: Any, tenant: Tenant) -> None:
+    """Canned responses and a small knowledge base, once."""
+    from app.actions.canned import create_canned
+    from app.actions.knowledge import create_article
+    from app.models import CannedResponse
+
+    with ctx.read_session() as s:
+        if s.exec(select(CannedResponse.id)
+                  .where(CannedResponse.tenant_id == tenant.id)).first() is not None:
+            return
+    for title, body, shortcut in CANNED:
+        create_canned(ctx, actor, DEMO_SLUG, title=title, body=body, shortcut=shortcut)
+    for kind, title, body, tags in ARTICLES:
+        create_article(ctx, actor, DEMO_SLUG, kind=kind, title=title, body=body, tags=tags)
 
 
 def _sample_traffic(ctx: AppContext, tenant: Tenant) -> None:
