@@ -14,14 +14,14 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from app import actions
 from app.api.deps import Ctx
 from app.context import AppContext
 from app.errors import Invalid, NotFound
-from app.models import Channel, Tenant
+from app.models import Channel
+from app.services.cache import ChannelEntry
 from channels.sms import inbound
 from channels.sms.base import WebhookRequest
 from channels.sms.registry import SLUGS, UnknownProviderError, provider_name
@@ -40,14 +40,13 @@ def channel_config(ctx: AppContext, channel: Channel) -> ChannelConfig:
                          base_url=ctx.settings.base_url)
 
 
-def _sms_channel(ctx: AppContext, key: str, provider: str) -> ChannelConfig:
+def _sms_channel(ctx: AppContext, entry: ChannelEntry | None, provider: str) -> ChannelConfig:
     """The SMS channel behind a webhook URL, if that URL is its provider's."""
-    with ctx.read_session() as s:
-        channel = s.exec(select(Channel).where(Channel.key == key)).first()
-        if channel is None or channel.kind != "sms" or not channel.is_active:
-            raise NotFound("unknown channel")
-        tenant = s.get(Tenant, channel.tenant_id)
-        assert tenant is not None
+    if entry is None:
+        raise NotFound("unknown channel")
+    channel = entry.channel
+    if channel.kind != "sms" or not channel.is_active:
+        raise NotFound("unknown channel")
     config = channel_config(ctx, channel)
     try:
         configured = provider_name(config.config)
@@ -56,8 +55,16 @@ def _sms_channel(ctx: AppContext, key: str, provider: str) -> ChannelConfig:
     if configured != provider:
         raise NotFound(f"this channel receives through '{configured}', not '{provider}'")
     # Numbers written without a country code are read in the tenant's region.
-    config.config.setdefault("default_region", tenant.default_region)
+    config.config.setdefault("default_region", entry.tenant.default_region)
     return config
+
+
+async def sms_channel(ctx: AppContext, key: str, provider: str) -> ChannelConfig:
+    """From the per-process cache when fresh (no thread hop, no query), else read."""
+    entry = ctx.config_cache.peek_key(key)
+    if entry is None:
+        entry = await run_in_threadpool(ctx.config_cache.by_key, key)
+    return _sms_channel(ctx, entry, provider)
 
 
 async def webhook_request(request: Request) -> WebhookRequest:
@@ -90,13 +97,13 @@ async def webhook_request(request: Request) -> WebhookRequest:
 
 async def receive_sms(ctx: AppContext, provider: str, key: str, request: Request
                       ) -> list[actions.IngestResult]:
-    channel = await run_in_threadpool(_sms_channel, ctx, key, provider)
+    channel = await sms_channel(ctx, key, provider)
     messages = inbound.receive(channel, await webhook_request(request))
     return [await run_in_threadpool(actions.ingest, ctx, m) for m in messages]
 
 
 async def receive_status(ctx: AppContext, provider: str, key: str, request: Request) -> int:
-    channel = await run_in_threadpool(_sms_channel, ctx, key, provider)
+    channel = await sms_channel(ctx, key, provider)
     matched = 0
     for update in inbound.receive_status(channel, await webhook_request(request)):
         found = await run_in_threadpool(
