@@ -120,19 +120,45 @@ def _client(args: tuple[list[int], str, list[tuple[str, bytes, dict[str, str]]]]
     return latencies
 
 
-def run_load(ports: list[int], method: str, requests: list[Any], clients: int
-             ) -> dict[str, float]:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU jiffies of the whole machine, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def run_load(ports: list[int], method: str, requests: list[Any], clients: int,
+             server_pids: list[int] | None = None) -> dict[str, float]:
     chunks = [(ports, method, requests[i::clients]) for i in range(clients)]
     with mp.get_context("fork").Pool(clients) as pool:
+        cpu0, (busy0, total0) = cpu_seconds(server_pids or []), machine_busy()
         start = time.perf_counter()
         results = pool.map(_client, chunks)
         elapsed = time.perf_counter() - start
+        cpu1, (busy1, total1) = cpu_seconds(server_pids or []), machine_busy()
     latencies = sorted(x for r in results for x in r)
     return {
         "requests": len(latencies),
         "per_second": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+        # CPU the app processes spent per request (the database's and the clients'
+        # are not in it), and how busy the whole machine was meanwhile.
+        "server_cpu_ms_per_request": round((cpu1 - cpu0) / len(latencies) * 1000, 3),
+        "machine_cpu_busy": round((busy1 - busy0) / max(1, total1 - total0), 3),
     }
 
 
@@ -166,10 +192,13 @@ def main() -> None:
         key, secret = seed(url, args.agents)
         servers = start_servers(url, args.processes, tmp)
         ports = [p for _, p in servers]
+        pids = [proc.pid for proc, _ in servers]
         warm = sms_requests(key, secret, 200)
         run_load(ports, "POST", warm, args.clients)
-        bare = run_load(ports, "GET", [("/healthz", b"", {})] * args.messages, args.clients)
-        sms = run_load(ports, "POST", sms_requests(key, secret, args.messages), args.clients)
+        bare = run_load(ports, "GET", [("/healthz", b"", {})] * args.messages, args.clients,
+                        pids)
+        sms = run_load(ports, "POST", sms_requests(key, secret, args.messages), args.clients,
+                       pids)
     finally:
         for proc, _ in servers:
             proc.send_signal(signal.SIGINT)
