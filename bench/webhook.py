@@ -56,10 +56,11 @@ def make_database(kind: str, tmp: Path) -> tuple[str, Any]:
     return url, (db_cm, server_cm)
 
 
-def seed(url: str, agents: int) -> tuple[str, str]:
+def seed(url: str, agents: int, watcher: bool = False) -> tuple[str, str, str | None]:
     """A tenant, an SMS channel, and available agents with their usual capacity (5 SMS
     each): the first messages are assigned, the rest of the burst waits in the queue,
-    as on a busy morning."""
+    as on a busy morning. With ``watcher``, one more agent skilled in every group
+    (so their socket hears every SMS), whose API token is returned."""
     from app import actions
     from app.config import Settings
     from app.context import build_context
@@ -69,19 +70,24 @@ def seed(url: str, agents: int) -> tuple[str, str]:
     upgrade(url)
     ctx = build_context(Settings(database_url=url, secret_key="bench"))
     names = {f"agent{n}": {"ventes": 3, "support": 3, "triage": 1} for n in range(agents)}
+    if watcher:
+        names["watcher"] = {"ventes": 1, "support": 1, "triage": 1}
     w = make_world(ctx, agents=names)
     for actor in w.agents.values():
         actions.set_presence(ctx, actor, "available")
     ctx.engine.dispose()
-    return w.channel.key, w.channel.secret
+    return w.channel.key, w.channel.secret, w.tokens.get("watcher")
 
 
-def start_servers(url: str, n: int, tmp: Path) -> list[tuple[subprocess.Popen[bytes], int]]:
+def start_servers(url: str, n: int, tmp: Path, redis_url: str | None = None
+                  ) -> list[tuple[subprocess.Popen[bytes], int]]:
     out = []
     for i in range(n):
         port = free_port()
         env = {**os.environ, "TERANGA_DATABASE_URL": url, "TERANGA_SECRET_KEY": "bench",
                "TERANGA_DATA_DIR": str(tmp), "TERANGA_BASE_URL": f"http://127.0.0.1:{port}"}
+        if redis_url:
+            env["TERANGA_REDIS_URL"] = redis_url
         log = open(tmp / f"server{i}.log", "wb")  # noqa: SIM115 - lives as long as the server
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level",
@@ -176,6 +182,34 @@ def sms_requests(key: str, secret: str, n: int) -> list[tuple[str, bytes, dict[s
     return out
 
 
+def start_redis(mode: str, processes: int) -> Any:
+    """A private redis-server (tests.support.redis_server), or None."""
+    if mode == "no" or (mode == "auto" and processes < 2):
+        return None
+    from tests.support.redis_server import RedisServer
+
+    server = RedisServer()
+    server.start()
+    return server
+
+
+def stop_all(servers: list[tuple[subprocess.Popen[bytes], int]], cleanup: Any,
+             redis: Any) -> None:
+    for proc, _ in servers:
+        proc.send_signal(signal.SIGINT)
+    for proc, _ in servers:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if cleanup is not None:
+        db_cm, server_cm = cleanup
+        db_cm.__exit__(None, None, None)
+        server_cm.__exit__(None, None, None)
+    if redis is not None:
+        redis.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -184,13 +218,16 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--agents", type=int, default=20)
+    parser.add_argument("--redis", choices=["auto", "yes", "no"], default="auto",
+                        help="events through a private redis-server (auto: with 2+ processes)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="teranga-bench-"))
     url, cleanup = make_database(args.db, tmp)
     servers: list[tuple[subprocess.Popen[bytes], int]] = []
+    redis = start_redis(args.redis, args.processes)
     try:
-        key, secret = seed(url, args.agents)
-        servers = start_servers(url, args.processes, tmp)
+        key, secret, _ = seed(url, args.agents)
+        servers = start_servers(url, args.processes, tmp, redis.url if redis else None)
         ports = [p for _, p in servers]
         pids = [proc.pid for proc, _ in servers]
         warm = sms_requests(key, secret, 200)
@@ -200,21 +237,13 @@ def main() -> None:
         sms = run_load(ports, "POST", sms_requests(key, secret, args.messages), args.clients,
                        pids)
     finally:
-        for proc, _ in servers:
-            proc.send_signal(signal.SIGINT)
-        for proc, _ in servers:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if cleanup is not None:
-            db_cm, server_cm = cleanup
-            db_cm.__exit__(None, None, None)
-            server_cm.__exit__(None, None, None)
+        stop_all(servers, cleanup, redis)
     result = {
         "benchmark": "webhook_sms_ingest",
         "db": args.db,
         "processes": args.processes,
+        "redis": redis is not None,
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "clients": args.clients,
         "cpus": os.cpu_count(),
         "sms": sms,
