@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, or_, select, update
@@ -15,20 +14,6 @@ agent_skill = TABLES["agent_skill"]
 interaction = TABLES["interaction"]
 users = TABLES["users"]
 
-# Available agents skilled in the group, with their level and name. Not locked: a
-# push locks only the agent it chooses (``LOCK_AGENT``), so that concurrent pushes
-# hand work to different agents instead of finding them all locked and queueing.
-SKILLED_AVAILABLE = (
-    select(agent_state.c.user_id, agent_state.c.presence, agent_state.c.idle_since,
-           agent_state.c.wrap_up_until, agent_state.c.capacity, agent_state.c.total_capacity,
-           agent_state.c.languages, agent_skill.c.level, users.c.name)
-    .select_from(agent_state.join(agent_skill, agent_skill.c.user_id == agent_state.c.user_id)
-                 .join(users, users.c.id == agent_state.c.user_id))
-    .where(agent_skill.c.skill_group_id == bindparam("group_id"),
-           agent_state.c.presence == "available",
-           or_(agent_state.c.wrap_up_until.is_(None),
-               agent_state.c.wrap_up_until <= bindparam("now")))
-)
 # The chosen agent, still available, locked; skipped (no row) when another push is
 # handing them work right now: the next best is tried.
 LOCK_AGENT = (
@@ -39,22 +24,42 @@ LOCK_AGENT = (
                agent_state.c.wrap_up_until <= bindparam("now")))
     .with_for_update(skip_locked=True)
 )
-# What the group's members hold, to choose among them. The group's members are named
-# by a subquery rather than a list of ids: no statement to expand and compile anew
-# for each push.
-LOADS = (
-    select(interaction.c.assignee_id, interaction.c.channel_kind, func.count())
-    .where(interaction.c.assignee_id.in_(
-        select(agent_skill.c.user_id)
-        .where(agent_skill.c.skill_group_id == bindparam("group_id")).scalar_subquery()),
-        interaction.c.status == "assigned")
-    .group_by(interaction.c.assignee_id, interaction.c.channel_kind)
-)
 AGENT_LOAD = (
     select(interaction.c.channel_kind, func.count())
     .where(interaction.c.assignee_id == bindparam("user_id"),
            interaction.c.status == "assigned")
     .group_by(interaction.c.channel_kind)
+)
+# What the group's members hold, per channel kind. The members are named by a
+# subquery rather than a list of ids: no statement to expand and compile anew.
+_loads = (
+    select(interaction.c.assignee_id, interaction.c.channel_kind,
+           func.count().label("held"))
+    .where(interaction.c.assignee_id.in_(
+        select(agent_skill.c.user_id)
+        .where(agent_skill.c.skill_group_id == bindparam("group_id")).scalar_subquery()),
+        interaction.c.status == "assigned")
+    .group_by(interaction.c.assignee_id, interaction.c.channel_kind)
+    .subquery("loads")
+)
+# Available agents skilled in the group, with their level, name and loads (one row
+# per agent and channel kind held), in one round trip. Not locked: a push locks only
+# the agent it chooses (``LOCK_AGENT``) and re-reads that agent's load under the lock,
+# so that concurrent pushes hand work to different agents instead of finding them
+# all locked and queueing it.
+SKILLED_AVAILABLE = (
+    select(agent_state.c.user_id, agent_state.c.presence, agent_state.c.idle_since,
+           agent_state.c.wrap_up_until, agent_state.c.capacity, agent_state.c.total_capacity,
+           agent_state.c.languages, agent_skill.c.level, users.c.name,
+           _loads.c.channel_kind, _loads.c.held)
+    .select_from(agent_state.join(agent_skill, agent_skill.c.user_id == agent_state.c.user_id)
+                 .join(users, users.c.id == agent_state.c.user_id)
+                 .outerjoin(_loads, _loads.c.assignee_id == agent_state.c.user_id))
+    .where(agent_skill.c.skill_group_id == bindparam("group_id"),
+           agent_state.c.presence == "available",
+           or_(agent_state.c.wrap_up_until.is_(None),
+               agent_state.c.wrap_up_until <= bindparam("now")))
+    .order_by(agent_state.c.user_id)
 )
 TOUCH_AGENT = (update(agent_state).where(agent_state.c.user_id == bindparam("b_user_id"))
                .values(idle_since=bindparam("v_idle_since")))
@@ -63,34 +68,28 @@ TOUCH_AGENT = (update(agent_state).where(agent_state.c.user_id == bindparam("b_u
 def skilled_available(conn: Connection, group_id: int, now: datetime
                       ) -> tuple[list[routing.Agent], dict[int, str]]:
     """The candidates of a push as ``routing.Agent`` (loads included), and their names."""
-    rows = conn.execute(SKILLED_AVAILABLE, {"group_id": group_id, "now": now}).all()
-    if not rows:
-        return [], {}
-    loads = group_loads(conn, group_id)
-    agents = [
-        routing.Agent(
-            id=user_id,
-            presence=presence,
-            skills={group_id: level},
-            capacity={k: int(v) for k, v in (capacity or {}).items()},
-            load=loads[user_id],
-            total_capacity=total_capacity,
-            idle_since=idle_since.timestamp(),
-            languages=frozenset(languages or ()),
-            wrap_up_until=wrap_up_until.timestamp() if wrap_up_until else 0.0,
-        )
-        for (user_id, presence, idle_since, wrap_up_until, capacity, total_capacity, languages,
-             level, _) in rows
-    ]
-    return agents, {r[0]: r[8] for r in rows}
-
-
-def group_loads(conn: Connection, group_id: int) -> dict[int, dict[str, int]]:
-    """What each member of the group holds now, per channel kind."""
-    loads: dict[int, dict[str, int]] = defaultdict(dict)
-    for assignee_id, kind, count in conn.execute(LOADS, {"group_id": group_id}):
-        loads[assignee_id][kind] = count
-    return loads
+    agents: dict[int, routing.Agent] = {}
+    names: dict[int, str] = {}
+    for (user_id, presence, idle_since, wrap_up_until, capacity, total_capacity, languages,
+         level, name, kind, held) in conn.execute(
+            SKILLED_AVAILABLE, {"group_id": group_id, "now": now}):
+        agent = agents.get(user_id)
+        if agent is None:
+            agent = agents[user_id] = routing.Agent(
+                id=user_id,
+                presence=presence,
+                skills={group_id: level},
+                capacity={k: int(v) for k, v in (capacity or {}).items()},
+                load={},
+                total_capacity=total_capacity,
+                idle_since=idle_since.timestamp(),
+                languages=frozenset(languages or ()),
+                wrap_up_until=wrap_up_until.timestamp() if wrap_up_until else 0.0,
+            )
+            names[user_id] = name
+        if kind is not None:
+            agent.load[kind] = held  # type: ignore[index]
+    return list(agents.values()), names
 
 
 def lock_agent(conn: Connection, user_id: int, now: datetime) -> dict[str, int] | None:
