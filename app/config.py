@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     # reopened by the customer writing again on the same channel.
     max_text_chars: int = 20_000
     reopen_window_days: int = 7
+    # How long a process may route with a copy of a channel's tenant, groups and rules
+    # before reading them again (edits made in the same process apply at once).
+    config_cache_seconds: float = 2.0
+    # Webhook ingests running at once in one process (0: no limit); see webhooks.py.
+    ingest_concurrency: int = 4
 
     # Outbox: retries with exponential backoff, then the message is marked failed.
     outbox_max_attempts: int = 8

@@ -19,7 +19,8 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import make_engine, utcnow, write_engine
 from app.events import Event, EventBus
-from app.models import Interaction
+from app.queries.rows import AnyInteraction
+from app.serializers import Known, interaction_dicts
 
 
 @dataclass
@@ -38,9 +39,11 @@ class AppContext:
         self._write_lock: threading.Lock | contextlib.nullcontext[None] = (
             threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
         )
+        from app.services.cache import ConfigCache
         from app.services.classification import ClassifierCache
 
         self.classifiers = ClassifierCache(self.settings.data_dir / "models")
+        self.config_cache = ConfigCache(self.engine, self.settings.config_cache_seconds)
 
     @property
     def dialect(self) -> str:
@@ -73,12 +76,14 @@ class Transaction:
         self._pending: dict[int, _PendingInteraction] = {}
         # Latest message text per interaction, when the action knows it (saves a query).
         self.previews: dict[int, str] = {}
+        # Names and contact cards the action already holds (saves the rest).
+        self.known = Known()
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
     def emit_interaction(
-        self, interaction: Interaction, event_type: str, previous_assignee_id: int | None = None
+        self, interaction: AnyInteraction, event_type: str, previous_assignee_id: int | None = None
     ) -> None:
         assert interaction.id is not None
         pending = self._pending.get(interaction.id)
@@ -97,12 +102,10 @@ class Transaction:
     def finalize(self) -> None:
         if not self._pending:
             return
-        from app.serializers import interaction_dicts
-
         self.session.flush()
         pending = list(self._pending.values())
         data = interaction_dicts(self.session, [p.interaction for p in pending],
-                                 known_previews=self.previews)
+                                 known_previews=self.previews, known=self.known)
         for item, body in zip(pending, data, strict=True):
             i = item.interaction
             event = Event(type=item.event_type, tenant_id=i.tenant_id, data=body,
@@ -115,7 +118,7 @@ class Transaction:
 
 @dataclass
 class _PendingInteraction:
-    interaction: Interaction
+    interaction: AnyInteraction
     event_type: str
     previous_assignee_id: int | None
     placeholder: Event

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from typing import Any
 
+import orjson
 import redis
 import redis.asyncio as aioredis
 
@@ -36,7 +36,8 @@ class RedisRelay(Relay):
         self.connected = asyncio.Event()
 
     def send(self, events: list[Event]) -> None:
-        payload = json.dumps([e.to_dict() for e in events], separators=(",", ":"))
+        # orjson: every committed transaction passes here (an SMS: two events).
+        payload = orjson.dumps([e.to_dict() for e in events], option=orjson.OPT_NON_STR_KEYS)
         self._client.publish(self.channel, payload)
 
     async def start(self) -> None:
@@ -83,7 +84,7 @@ class RedisRelay(Relay):
 
     def _deliver(self, raw: Any) -> None:
         try:
-            items = json.loads(raw)
+            items = orjson.loads(raw)
             events = [Event.from_dict(item) for item in items]
         except (ValueError, TypeError):
             log.warning("ignored a malformed event message on %s", self.channel)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,19 +15,31 @@ from app.models import (
     Channel,
     Contact,
     ContactIdentity,
-    Interaction,
     Message,
     SkillGroup,
     Tenant,
     User,
 )
+from app.queries.rows import AnyInteraction, AnyMessage
+
+
+@dataclass
+class Known:
+    """What an action already holds (names, contact cards), so serialising its
+    events needs no query: ids missing here are still read from the database."""
+
+    tenants: dict[int, str] = field(default_factory=dict)  # slug
+    channels: dict[int, str] = field(default_factory=dict)
+    groups: dict[int, str] = field(default_factory=dict)
+    users: dict[int, str] = field(default_factory=dict)
+    contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def message_dict(m: Message, author_name: str | None = None) -> dict[str, Any]:
+def message_dict(m: AnyMessage, author_name: str | None = None) -> dict[str, Any]:
     return {
         "id": m.id,
         "interaction_id": m.interaction_id,
@@ -61,11 +74,18 @@ def _rows(session: Session, model: Any, ids: set[Any]) -> dict[int, Any]:
     return found
 
 
-def contact_dicts(session: Session, contact_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+def contact_dicts(
+    session: Session, contact_ids: Sequence[int], known: dict[int, dict[str, Any]] | None = None
+) -> dict[int, dict[str, Any]]:
     if not contact_ids:
         return {}
-    ids = sorted(set(contact_ids))
     out: dict[int, dict[str, Any]] = {}
+    if known:
+        out = {i: known[i] for i in contact_ids if i in known}
+        contact_ids = [i for i in contact_ids if i not in known]
+        if not contact_ids:
+            return out
+    ids = sorted(set(contact_ids))
     for c in _rows(session, Contact, set(ids)).values():
         assert c.id is not None
         out[c.id] = {
@@ -90,19 +110,24 @@ def contact_dicts(session: Session, contact_ids: Sequence[int]) -> dict[int, dic
 
 def interaction_dicts(
     session: Session,
-    interactions: Sequence[Interaction],
+    interactions: Sequence[AnyInteraction],
     *,
     with_preview: bool = True,
     known_previews: dict[int, str] | None = None,
+    known: Known | None = None,
 ) -> list[dict[str, Any]]:
-    """Serialise many interactions with a fixed number of queries."""
+    """Serialise many interactions with a fixed number of queries (none for what
+    ``known`` holds)."""
     if not interactions:
         return []
-    tenants = _names(session, Tenant, "slug", {i.tenant_id for i in interactions})
-    groups = _names(session, SkillGroup, "name", {i.skill_group_id for i in interactions})
-    channels = _names(session, Channel, "name", {i.channel_id for i in interactions})
-    assignees = _names(session, User, "name", {i.assignee_id for i in interactions})
-    contacts = contact_dicts(session, [i.contact_id for i in interactions])
+    k = known or Known()
+    tenants = _names(session, Tenant, "slug", {i.tenant_id for i in interactions}, k.tenants)
+    groups = _names(session, SkillGroup, "name", {i.skill_group_id for i in interactions},
+                    k.groups)
+    channels = _names(session, Channel, "name", {i.channel_id for i in interactions},
+                      k.channels)
+    assignees = _names(session, User, "name", {i.assignee_id for i in interactions}, k.users)
+    contacts = contact_dicts(session, [i.contact_id for i in interactions], k.contacts)
     previews: dict[int, str] = {}
     if with_preview:
         previews = dict(known_previews or {})
@@ -152,8 +177,15 @@ def interaction_dicts(
     return out
 
 
-def _names(session: Session, model: Any, attribute: str, ids: set[Any]) -> dict[int, str]:
-    return {row_id: getattr(obj, attribute) for row_id, obj in _rows(session, model, ids).items()}
+def _names(session: Session, model: Any, attribute: str, ids: set[Any],
+           known: dict[int, str] | None = None) -> dict[int, str]:
+    found: dict[int, str] = {}
+    if known:
+        found = {i: known[i] for i in ids if i in known}
+        ids = {i for i in ids if i not in known}
+    found.update((row_id, getattr(obj, attribute))
+                 for row_id, obj in _rows(session, model, ids).items())
+    return found
 
 
 def _last_inbound_text(session: Session, interaction_ids: list[int]) -> dict[int, str]:

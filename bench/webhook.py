@@ -56,10 +56,11 @@ def make_database(kind: str, tmp: Path) -> tuple[str, Any]:
     return url, (db_cm, server_cm)
 
 
-def seed(url: str, agents: int) -> tuple[str, str]:
+def seed(url: str, agents: int, watcher: bool = False) -> tuple[str, str, str | None]:
     """A tenant, an SMS channel, and available agents with their usual capacity (5 SMS
     each): the first messages are assigned, the rest of the burst waits in the queue,
-    as on a busy morning."""
+    as on a busy morning. With ``watcher``, one more agent skilled in every group
+    (so their socket hears every SMS), whose API token is returned."""
     from app import actions
     from app.config import Settings
     from app.context import build_context
@@ -69,19 +70,24 @@ def seed(url: str, agents: int) -> tuple[str, str]:
     upgrade(url)
     ctx = build_context(Settings(database_url=url, secret_key="bench"))
     names = {f"agent{n}": {"ventes": 3, "support": 3, "triage": 1} for n in range(agents)}
+    if watcher:
+        names["watcher"] = {"ventes": 1, "support": 1, "triage": 1}
     w = make_world(ctx, agents=names)
     for actor in w.agents.values():
         actions.set_presence(ctx, actor, "available")
     ctx.engine.dispose()
-    return w.channel.key, w.channel.secret
+    return w.channel.key, w.channel.secret, w.tokens.get("watcher")
 
 
-def start_servers(url: str, n: int, tmp: Path) -> list[tuple[subprocess.Popen[bytes], int]]:
+def start_servers(url: str, n: int, tmp: Path, redis_url: str | None = None
+                  ) -> list[tuple[subprocess.Popen[bytes], int]]:
     out = []
     for i in range(n):
         port = free_port()
         env = {**os.environ, "TERANGA_DATABASE_URL": url, "TERANGA_SECRET_KEY": "bench",
                "TERANGA_DATA_DIR": str(tmp), "TERANGA_BASE_URL": f"http://127.0.0.1:{port}"}
+        if redis_url:
+            env["TERANGA_REDIS_URL"] = redis_url
         log = open(tmp / f"server{i}.log", "wb")  # noqa: SIM115 - lives as long as the server
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level",
@@ -120,19 +126,45 @@ def _client(args: tuple[list[int], str, list[tuple[str, bytes, dict[str, str]]]]
     return latencies
 
 
-def run_load(ports: list[int], method: str, requests: list[Any], clients: int
-             ) -> dict[str, float]:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU jiffies of the whole machine, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def run_load(ports: list[int], method: str, requests: list[Any], clients: int,
+             server_pids: list[int] | None = None) -> dict[str, float]:
     chunks = [(ports, method, requests[i::clients]) for i in range(clients)]
     with mp.get_context("fork").Pool(clients) as pool:
+        cpu0, (busy0, total0) = cpu_seconds(server_pids or []), machine_busy()
         start = time.perf_counter()
         results = pool.map(_client, chunks)
         elapsed = time.perf_counter() - start
+        cpu1, (busy1, total1) = cpu_seconds(server_pids or []), machine_busy()
     latencies = sorted(x for r in results for x in r)
     return {
         "requests": len(latencies),
         "per_second": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+        # CPU the app processes spent per request (the database's and the clients'
+        # are not in it), and how busy the whole machine was meanwhile.
+        "server_cpu_ms_per_request": round((cpu1 - cpu0) / len(latencies) * 1000, 3),
+        "machine_cpu_busy": round((busy1 - busy0) / max(1, total1 - total0), 3),
     }
 
 
@@ -150,6 +182,34 @@ def sms_requests(key: str, secret: str, n: int) -> list[tuple[str, bytes, dict[s
     return out
 
 
+def start_redis(mode: str, processes: int) -> Any:
+    """A private redis-server (tests.support.redis_server), or None."""
+    if mode == "no" or (mode == "auto" and processes < 2):
+        return None
+    from tests.support.redis_server import RedisServer
+
+    server = RedisServer()
+    server.start()
+    return server
+
+
+def stop_all(servers: list[tuple[subprocess.Popen[bytes], int]], cleanup: Any,
+             redis: Any) -> None:
+    for proc, _ in servers:
+        proc.send_signal(signal.SIGINT)
+    for proc, _ in servers:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if cleanup is not None:
+        db_cm, server_cm = cleanup
+        db_cm.__exit__(None, None, None)
+        server_cm.__exit__(None, None, None)
+    if redis is not None:
+        redis.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -158,34 +218,32 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--agents", type=int, default=20)
+    parser.add_argument("--redis", choices=["auto", "yes", "no"], default="auto",
+                        help="events through a private redis-server (auto: with 2+ processes)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="teranga-bench-"))
     url, cleanup = make_database(args.db, tmp)
     servers: list[tuple[subprocess.Popen[bytes], int]] = []
+    redis = start_redis(args.redis, args.processes)
     try:
-        key, secret = seed(url, args.agents)
-        servers = start_servers(url, args.processes, tmp)
+        key, secret, _ = seed(url, args.agents)
+        servers = start_servers(url, args.processes, tmp, redis.url if redis else None)
         ports = [p for _, p in servers]
+        pids = [proc.pid for proc, _ in servers]
         warm = sms_requests(key, secret, 200)
         run_load(ports, "POST", warm, args.clients)
-        bare = run_load(ports, "GET", [("/healthz", b"", {})] * args.messages, args.clients)
-        sms = run_load(ports, "POST", sms_requests(key, secret, args.messages), args.clients)
+        bare = run_load(ports, "GET", [("/healthz", b"", {})] * args.messages, args.clients,
+                        pids)
+        sms = run_load(ports, "POST", sms_requests(key, secret, args.messages), args.clients,
+                       pids)
     finally:
-        for proc, _ in servers:
-            proc.send_signal(signal.SIGINT)
-        for proc, _ in servers:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if cleanup is not None:
-            db_cm, server_cm = cleanup
-            db_cm.__exit__(None, None, None)
-            server_cm.__exit__(None, None, None)
+        stop_all(servers, cleanup, redis)
     result = {
         "benchmark": "webhook_sms_ingest",
         "db": args.db,
         "processes": args.processes,
+        "redis": redis is not None,
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "clients": args.clients,
         "cpus": os.cpu_count(),
         "sms": sms,

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from app.context import AppContext
 from app.models import AgentSkill, AgentState, Interaction
 from app.services import assignment
+from routing.engine import free_slots
 
 
 def dispatch_for_agent(ctx: AppContext, agent_id: int) -> list[int]:
@@ -21,14 +22,16 @@ def dispatch_waiting(ctx: AppContext) -> int:
     a busy moment left waiting. Longest-idle agents choose first."""
     now = ctx.clock()
     with ctx.read_session() as s:
-        waiting_groups = set(s.exec(
-            select(Interaction.skill_group_id)
+        waiting = s.exec(
+            select(Interaction.skill_group_id, Interaction.channel_kind)
             .where(Interaction.status == "queued", col(Interaction.skill_group_id).is_not(None),
                    Interaction.queued_at <= now)
             .distinct()
-        ).all())
-        if not waiting_groups:
+        ).all()
+        if not waiting:
             return 0
+        waiting_groups = {group_id for group_id, _ in waiting}
+        waiting_kinds = {kind for _, kind in waiting}
         agent_ids = s.exec(
             select(AgentState.user_id)
             .join(AgentSkill, col(AgentSkill.user_id) == col(AgentState.user_id))
@@ -39,9 +42,16 @@ def dispatch_waiting(ctx: AppContext) -> int:
             )
             .distinct()
         ).all()
-        order = dict(s.exec(select(AgentState.user_id, AgentState.idle_since)
-                            .where(col(AgentState.user_id).in_(list(agent_ids)))).all())
+        states = s.exec(select(AgentState)
+                        .where(col(AgentState.user_id).in_(list(agent_ids)))).all()
+        loads = assignment.agent_loads(s, agent_ids)
+    # Only agents with a free place for a kind of work that waits can pull (``fill``
+    # checks again under the lock): on a busy day most are full, and a transaction
+    # each every 2 s was a CPU burst that every request of the process waited behind.
+    free = [st for st in states if any(
+        free_slots(assignment.routing_agent(st, {}, loads[st.user_id]), kind) > 0
+        for kind in waiting_kinds)]
     assigned = 0
-    for agent_id in sorted(agent_ids, key=lambda a: order[a]):
-        assigned += len(dispatch_for_agent(ctx, agent_id))
+    for state in sorted(free, key=lambda st: st.idle_since):
+        assigned += len(dispatch_for_agent(ctx, state.user_id))
     return assigned

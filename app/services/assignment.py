@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, Connection, func, or_
 from sqlmodel import Session, col, select
 
 import routing
 from app.context import Transaction
 from app.models import AgentSkill, AgentState, Interaction, InteractionEvent
+from app.queries import agents as agent_queries
+from app.queries.rows import AnyInteraction, InteractionRow
 from app.services.routing_config import configs_for
 from routing.config import GroupConfig, TenantConfig
 
@@ -64,13 +68,14 @@ def routing_agent(
     )
 
 
-def routing_work(interaction: Interaction, group: GroupConfig | None = None) -> routing.Work:
+def routing_work(interaction: AnyInteraction, group: GroupConfig | None = None) -> routing.Work:
     """The interaction as the distributor sees it, carrying its group's rules and the
-    reservations and exclusions recorded on it."""
-    assert interaction.id is not None and interaction.skill_group_id is not None
+    reservations and exclusions recorded on it. Work not stored yet (a push decided
+    before the insert) has id 0: choosing an agent never looks at it."""
+    assert interaction.skill_group_id is not None
     meta = interaction.meta or {}
     work = routing.Work(
-        id=interaction.id,
+        id=interaction.id or 0,
         group_id=interaction.skill_group_id,
         kind=interaction.channel_kind,
         enqueued_at=interaction.queued_at.timestamp(),
@@ -133,6 +138,70 @@ def offer(
     assign(tx, interaction, state, now, reason="acd")
     _round_robin[group_id] = chosen.id
     return chosen.id
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A push decided on a plain row: who, and the history line to write for it."""
+
+    user_id: int
+    name: str
+    previous_assignee_id: int | None
+    history: dict[str, Any]
+
+
+def offer_row(
+    conn: Connection, row: InteractionRow, now: datetime, config: TenantConfig
+) -> Offer | None:
+    """``offer`` for the lean ingest path: the same decision, on a plain row, in Core.
+
+    The row is updated in place (the caller writes it, new or changed, once); the
+    agent's row is locked and touched here, exactly as ``assign`` does.
+    """
+    if row.skill_group_id is None or row.status != "queued":
+        return None
+    if row.queued_at > now:
+        return None  # a call-back booked for later: the sweep offers it when due
+    group_id = row.skill_group_id
+    agents, names = agent_queries.skilled_available(conn, group_id, now)
+    if not agents:
+        return None
+    group = config.groups.get(group_id)
+    work = routing_work(row, group)
+    # SQLite has one writer at a time: what was read is what holds. Elsewhere the
+    # choice is confirmed under the agent's lock, or the next best is tried.
+    confirm = conn.dialect.name != "sqlite"
+    tried: set[int] = set()
+    while True:
+        chosen = routing.pick_agent(
+            work, agents, now.timestamp(),
+            strategy=group.strategy if group else "longest_idle",
+            last_agent_id=_round_robin.get(group_id),
+            prefer_level=group.prefer_level if group else True,
+            exclude=tried,
+        )
+        if chosen is None:
+            return None
+        if not confirm:
+            break
+        tried.add(chosen.id)
+        load = agent_queries.lock_agent(conn, chosen.id, now)
+        if load is None:
+            continue
+        chosen.load = load
+        if routing.engine.can_take(chosen, work, now.timestamp()):
+            break
+    agent_queries.touch_agent(conn, chosen.id, now)
+    previous = row.assignee_id
+    row.assignee_id = chosen.id
+    row.assigned_at = now
+    row.accepted_at = None
+    row.status = "assigned"
+    row.updated_at = now
+    _round_robin[group_id] = chosen.id
+    return Offer(chosen.id, names[chosen.id], previous, {
+        "kind": "assigned", "created_at": now,
+        "data": {"assignee_id": chosen.id, "previous": previous, "reason": "acd"}})
 
 
 def fill(tx: Transaction, agent_id: int, now: datetime) -> list[int]:
@@ -243,7 +312,7 @@ def assign(
 
 def emit_interaction(
     tx: Transaction,
-    interaction: Interaction,
+    interaction: AnyInteraction,
     event_type: str,
     *,
     previous_assignee_id: int | None = None,

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.models import SkillGroup, Tenant
 from classifier import KeywordRule, LiveModel, Prediction, TenantClassifier
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,18 @@ class TenantRules:
     threshold: float = DEFAULT_THRESHOLD
     language: str = "fr"
     complaint_group: str | None = None
+
+
+def classifier_rules(tenant: Tenant, groups: Sequence[SkillGroup]) -> TenantRules:
+    """What the tenant's classifier is built from: keywords per group, the confidence
+    below which work goes to triage, its language, and where complaints go."""
+    settings = (tenant.settings or {}).get("classifier") or {}
+    return TenantRules(
+        groups=tuple(GroupRules(g.name, tuple(g.keywords or ()), g.is_fallback) for g in groups),
+        threshold=float(settings.get("threshold", DEFAULT_THRESHOLD)),
+        language=tenant.locale or "fr",
+        complaint_group=settings.get("complaint_group"),
+    )
 
 
 class ClassifierCache:

@@ -5,12 +5,14 @@ waits for the agent who served this customer last."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.context import Transaction
-from app.models import AgentSkill, AgentState, Contact, Interaction, InteractionEvent, SkillGroup
+from app.models import AgentSkill, AgentState, Interaction, InteractionEvent, SkillGroup
+from app.queries.rows import AnyContact, AnyInteraction
 from app.services.assignment import agent_loads, routing_agent, routing_work
 from routing.after_hours import AfterHoursDecision, after_hours_decision
 from routing.config import TenantConfig
@@ -50,14 +52,14 @@ def choose_group(
     return routed.group_id, routed.path, routed.reasons
 
 
-def priority_for(config: TenantConfig, contact: Contact, escalation: int | None) -> int:
+def priority_for(config: TenantConfig, contact: AnyContact, escalation: int | None) -> int:
     try:
         return initial_priority(escalation, vip=contact.vip, rules=config.priority)
     except ConfigError:
         return initial_priority(None, vip=contact.vip, rules=config.priority)
 
 
-def set_sla_due(interaction: Interaction, config: TenantConfig) -> None:
+def set_sla_due(interaction: AnyInteraction, config: TenantConfig) -> None:
     """The SLA clock starts when the work joins the queue (a call-back: its slot)."""
     due = config.sla_due(interaction.channel_kind, ts(interaction.queued_at))
     interaction.sla_due_at = from_ts(due) if due is not None else None
@@ -69,19 +71,20 @@ def arrival_hours(config: TenantConfig, kind: str, now: datetime) -> AfterHoursD
 
 
 def reserve_for_last_agent_if_sticky(
-    session: Session, interaction: Interaction, config: TenantConfig, now: datetime
+    session: Session, interaction: AnyInteraction, config: TenantConfig, now: datetime
 ) -> None:
     """A returning customer waits (up to the group's budget) for the agent who served
-    them last, when that agent is available and skilled."""
+    them last, when that agent is available and skilled. Works on new work not
+    stored yet (no id) as well."""
     group = config.groups.get(interaction.skill_group_id or 0)
     if group is None or group.sticky_wait_seconds <= 0:
         return
-    last = session.exec(
-        select(Interaction.assignee_id)
-        .where(Interaction.contact_id == interaction.contact_id,
-               col(Interaction.assignee_id).is_not(None), Interaction.id != interaction.id)
-        .order_by(col(Interaction.id).desc())
-    ).first()
+    earlier = select(Interaction.assignee_id).where(
+        Interaction.contact_id == interaction.contact_id,
+        col(Interaction.assignee_id).is_not(None))
+    if interaction.id is not None:
+        earlier = earlier.where(Interaction.id != interaction.id)
+    last = session.exec(earlier.order_by(col(Interaction.id).desc())).first()
     if last is None:
         return
     state = session.get(AgentState, last)
@@ -98,13 +101,22 @@ def reserve_for_last_agent_if_sticky(
                             "reserved_until": work.reserved_until}
 
 
+def overflow_history(path: tuple[int, ...], reasons: tuple[str, ...], now: datetime
+                     ) -> dict[str, Any] | None:
+    """The history line of work routed past its first group, if it was."""
+    if len(path) < 2:
+        return None
+    return {"kind": "overflowed", "data": {"path": list(path), "reasons": list(reasons)},
+            "created_at": now}
+
+
 def record_overflow(
     tx: Transaction, interaction: Interaction, path: tuple[int, ...], reasons: tuple[str, ...],
     now: datetime,
 ) -> None:
-    if len(path) < 2:
+    line = overflow_history(path, reasons, now)
+    if line is None:
         return
     assert interaction.id is not None
-    tx.session.add(InteractionEvent(
-        tenant_id=interaction.tenant_id, interaction_id=interaction.id, kind="overflowed",
-        data={"path": list(path), "reasons": list(reasons)}, created_at=now))
+    tx.session.add(InteractionEvent(tenant_id=interaction.tenant_id,
+                                    interaction_id=interaction.id, **line))

@@ -62,7 +62,9 @@ class ThrowawayCluster:
         data = os.path.join(self.dir, "data")
         self._run(f"{self.bindir}/initdb", "-D", data, "-U", "postgres", "-A", "trust",
                   "--no-sync")
-        self._run(f"{self.bindir}/pg_ctl", "-D", data, "-w", "-o",
+        # -l: the server must not inherit our pipes, or waiting for pg_ctl never ends.
+        self._run(f"{self.bindir}/pg_ctl", "-D", data, "-w", "-l",
+                  os.path.join(self.dir, "server.log"), "-o",
                   f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
                   "start")
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"

@@ -168,10 +168,10 @@
   // The call-back card: the number (tel: and SIP), and every attempt so far.
   function loadCallback(id) {
     var list = T.$("cb-attempts"), sip = T.$("sip-link");
-    list.textContent = "";
     sip.hidden = true;
     T.api("GET", "/api/v1/interactions/" + id + "/callback").then(function (c) {
       if (T.openId !== id) return;
+      list.textContent = "";  // cleared here: two loads in flight must not both append
       T.$("tel-link").href = c.tel;
       if (c.sip) { sip.href = c.sip; sip.hidden = false; }
       c.attempts.forEach(function (a) {

@@ -1,0 +1,164 @@
+"""The statements one inbound message runs (see ``app.actions.ingest``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Update, bindparam, insert, select, update
+
+from app.queries.rows import INTERACTION_COLUMNS, TABLES, ContactRow, InteractionRow
+
+message = TABLES["message"]
+interaction = TABLES["interaction"]
+contact = TABLES["contact"]
+identity = TABLES["contact_identity"]
+history = TABLES["interaction_event"]
+channel = TABLES["channel"]
+users = TABLES["users"]
+
+DUPLICATE = (
+    select(message.c.id, message.c.interaction_id)
+    .where(message.c.tenant_id == bindparam("tenant_id"),
+           message.c.channel_id == bindparam("channel_id"),
+           message.c.direction == "in",
+           message.c.provider_id == bindparam("provider_id"))
+    .limit(1)
+)
+
+_by = identity.alias("by")
+_all = identity.alias("known")
+# The contact an identity belongs to, with every identity of that contact (one row
+# each, in the order they were learnt): resolution and the event's contact card in
+# one round trip.
+CONTACT_BY_IDENTITY = (
+    select(contact.c.id, contact.c.name, contact.c.vip, contact.c.sms_opted_out,
+           _all.c.kind, _all.c.value)
+    .select_from(_by.join(contact, contact.c.id == _by.c.contact_id)
+                 .join(_all, _all.c.contact_id == contact.c.id))
+    .where(_by.c.tenant_id == bindparam("tenant_id"), _by.c.kind == bindparam("kind"),
+           _by.c.value == bindparam("value"))
+    .order_by(_all.c.id)
+)
+IDENTITY_EXISTS = (
+    select(identity.c.id)
+    .where(identity.c.tenant_id == bindparam("tenant_id"), identity.c.kind == bindparam("kind"),
+           identity.c.value == bindparam("value"))
+    .limit(1)
+)
+INSERT_CONTACT = insert(contact).returning(contact.c.id)
+INSERT_IDENTITY = insert(identity)
+RENAME_CONTACT = (update(contact).where(contact.c.id == bindparam("contact_id"))
+                  .values(name=bindparam("v_name"), updated_at=bindparam("v_updated_at")))
+SET_OPT_OUT = (update(contact).where(contact.c.id == bindparam("contact_id"))
+               .values(sms_opted_out=bindparam("v_opted_out"),
+                       updated_at=bindparam("v_updated_at")))
+
+# The interaction with its assignee's name; locked, so that two messages of one
+# customer arriving together (two processes) thread and route one after the other.
+_with_assignee = (
+    select(*(interaction.c[name] for name in INTERACTION_COLUMNS), users.c.name)
+    .select_from(interaction.outerjoin(users, users.c.id == interaction.c.assignee_id))
+)
+LATEST_INTERACTION = (
+    _with_assignee
+    .where(interaction.c.contact_id == bindparam("contact_id"),
+           interaction.c.channel_id == bindparam("channel_id"))
+    .order_by(interaction.c.id.desc())
+    .limit(1)
+    .with_for_update(of=interaction)
+)
+INTERACTION_BY_ID = (
+    _with_assignee.where(interaction.c.id == bindparam("interaction_id"))
+    .with_for_update(of=interaction)
+)
+THREAD_BY_REFERENCE = (
+    select(message.c.interaction_id)
+    .where(message.c.tenant_id == bindparam("tenant_id"),
+           message.c.provider_id.in_(bindparam("refs", expanding=True)))
+    .order_by(message.c.id.desc())
+    .limit(1)
+)
+INSERT_INTERACTION = insert(interaction).returning(interaction.c.id)
+INSERT_MESSAGE = insert(message).returning(message.c.id)
+INSERT_HISTORY = insert(history)
+TOUCH_CHANNEL = (update(channel).where(channel.c.id == bindparam("channel_id"))
+                 .values(last_message_at=bindparam("v_at")))
+
+_updates: dict[frozenset[str], Update] = {}
+
+
+def find_contact(conn: Connection, tenant_id: int, kind: str, value: str) -> ContactRow | None:
+    found: ContactRow | None = None
+    for cid, name, vip, opted_out, other_kind, other_value in conn.execute(
+            CONTACT_BY_IDENTITY, {"tenant_id": tenant_id, "kind": kind, "value": value}):
+        if found is None:
+            found = ContactRow(cid, name, bool(vip), bool(opted_out))
+        found.add_identity(other_kind, other_value)
+    return found
+
+
+def create_contact(conn: Connection, tenant_id: int, name: str | None, now: datetime
+                   ) -> ContactRow:
+    cid = conn.execute(INSERT_CONTACT, {
+        "tenant_id": tenant_id, "name": name, "vip": False, "sms_opted_out": False,
+        "notes": None, "attributes": {}, "created_at": now, "updated_at": now,
+    }).scalar_one()
+    return ContactRow(int(cid), name, False, False)
+
+
+def add_identity(conn: Connection, tenant_id: int, contact: ContactRow, kind: str, value: str,
+                 now: datetime) -> None:
+    conn.execute(INSERT_IDENTITY, {"tenant_id": tenant_id, "contact_id": contact.id,
+                                   "kind": kind, "value": value, "created_at": now})
+    contact.add_identity(kind, value)
+
+
+def identity_known(conn: Connection, tenant_id: int, kind: str, value: str) -> bool:
+    params = {"tenant_id": tenant_id, "kind": kind, "value": value}
+    return conn.execute(IDENTITY_EXISTS, params).first() is not None
+
+
+def load_interaction(conn: Connection, statement: Any, params: dict[str, Any]
+                     ) -> tuple[InteractionRow, str | None] | None:
+    """An interaction row and its assignee's name, or None."""
+    row = conn.execute(statement, params).first()
+    if row is None:
+        return None
+    *values, assignee_name = row
+    return InteractionRow(*values), assignee_name
+
+
+def insert_interaction(conn: Connection, row: InteractionRow) -> int:
+    values = row.values()
+    del values["id"]
+    row.id = int(conn.execute(INSERT_INTERACTION, values).scalar_one())
+    return row.id
+
+
+def update_interaction(conn: Connection, row: InteractionRow, before: dict[str, Any]) -> None:
+    """Write the columns that changed since ``before``, as the ORM would."""
+    changes = row.changes(before)
+    if not changes:
+        return
+    key = frozenset(changes)
+    statement = _updates.get(key)
+    if statement is None:
+        statement = (update(interaction).where(interaction.c.id == bindparam("interaction_id"))
+                     .values({name: bindparam(f"v_{name}") for name in sorted(key)}))
+        _updates[key] = statement
+    params = {f"v_{name}": value for name, value in changes.items()}
+    params["interaction_id"] = row.id
+    conn.execute(statement, params)
+
+
+def insert_message(conn: Connection, values: dict[str, Any]) -> int:
+    return int(conn.execute(INSERT_MESSAGE, values).scalar_one())
+
+
+def insert_history(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+    """History lines (``interaction_event``), in the order given."""
+    batch = [{"actor_id": None, **r} for r in rows]
+    if batch:
+        conn.execute(INSERT_HISTORY, batch)
