@@ -16,6 +16,7 @@ from app.events import Event
 from app.models import (
     AgentSkill,
     AgentState,
+    Attachment,
     Channel,
     Contact,
     Interaction,
@@ -55,7 +56,26 @@ def visible_interaction(s: Session, actor: Actor, interaction_id: int) -> Intera
     return interaction
 
 
-def reply(ctx: AppContext, actor: Actor, interaction_id: int, text: str) -> ReplyResult:
+@dataclass(frozen=True, slots=True)
+class Upload:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EmailExtras:
+    """What the e-mail composer adds to a reply: a subject, copies, attachments."""
+
+    subject: str | None = None
+    cc: tuple[str, ...] = ()
+    attachments: tuple[Upload, ...] = ()
+
+
+def reply(
+    ctx: AppContext, actor: Actor, interaction_id: int, text: str,
+    email: EmailExtras | None = None,
+) -> ReplyResult:
     text = text.strip()
     if not text:
         raise Invalid("text must not be empty")
@@ -74,6 +94,8 @@ def reply(ctx: AppContext, actor: Actor, interaction_id: int, text: str) -> Repl
             raise Conflict("a call-back is answered by phone; record the call's outcome instead")
         if channel.kind == "sms":
             _check_sms_length(s, interaction.tenant_id, text)
+        if email is not None and channel.kind != "email":
+            raise Conflict("subject, CC and attachments are for e-mail conversations")
         now = ctx.clock()
         message = Message(
             tenant_id=interaction.tenant_id,
@@ -91,6 +113,8 @@ def reply(ctx: AppContext, actor: Actor, interaction_id: int, text: str) -> Repl
         if channel.kind == "email":
             # Our signed Message-ID, stored now: a reply to it threads even before it is sent.
             prepare_reply(s, channel, interaction, message)
+            if email is not None:
+                _add_email_extras(s, interaction, message, email)
         s.add(OutboxItem(tenant_id=interaction.tenant_id, message_id=message.id,
                          channel_id=channel.id, next_attempt_at=now, created_at=now,
                          updated_at=now))
@@ -108,9 +132,12 @@ def reply(ctx: AppContext, actor: Actor, interaction_id: int, text: str) -> Repl
             interaction.status = "waiting_customer"
             interaction.resolved_at = None
         s.add(interaction)
+        replied: dict[str, object] = {"message_id": message.id}
+        if email is not None:
+            replied.update(cc=list(email.cc), attachments=len(email.attachments))
         s.add(InteractionEvent(tenant_id=interaction.tenant_id, interaction_id=interaction.id,
-                               kind="replied", actor_id=actor.user_id,
-                               data={"message_id": message.id}, created_at=now))
+                               kind="replied", actor_id=actor.user_id, data=replied,
+                               created_at=now))
         assignment.emit_interaction(tx, interaction, "interaction.updated")
         author = s.get(User, actor.user_id)
         tx.emit(_message_event(interaction, message, author.name if author else None))
@@ -176,6 +203,24 @@ def assign(
                   target=str(interaction.id), data={"agent_id": agent_id, "reason": reason})
         if state is None and interaction.status == "queued":
             assignment.offer(tx, interaction, now, _config(s, interaction.tenant_id))
+
+
+def _add_email_extras(s: Session, interaction: Interaction, message: Message,
+                      email: EmailExtras) -> None:
+    """The agent's subject and copies join what ``prepare_reply`` took from the
+    customer's mail; attachments are stored with the message, in its transaction."""
+    assert message.id is not None
+    if email.subject:
+        message.subject = email.subject
+    copies = [*message.meta.get("cc", []), *(a for a in email.cc
+                                             if a not in message.meta.get("cc", []))]
+    message.meta = {**message.meta, "cc": copies}
+    s.add(message)
+    for f in email.attachments:
+        s.add(Attachment(tenant_id=interaction.tenant_id, message_id=message.id,
+                         filename=f.filename[:255] or "attachment",
+                         content_type=f.content_type[:255] or "application/octet-stream",
+                         size=len(f.content), content=f.content))
 
 
 def _check_sms_length(s: Session, tenant_id: int, text: str) -> None:

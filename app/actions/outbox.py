@@ -12,8 +12,17 @@ from sqlmodel import Session, col, select
 
 from app.context import AppContext, Transaction
 from app.events import Event
-from app.models import Channel, DeliveryAttempt, Interaction, Message, OutboxItem, User
+from app.models import (
+    Attachment,
+    Channel,
+    DeliveryAttempt,
+    Interaction,
+    Message,
+    OutboxItem,
+    User,
+)
 from app.serializers import message_dict
+from channels.types import Attachment as ChannelAttachment
 from channels.types import ChannelConfig, OutboundMessage, SendError, SendResult
 
 # Delivery status only moves forward; a late "sent" never hides a "delivered".
@@ -90,13 +99,24 @@ def _outbound(
         # Email replies name their recipient (the customer's Reply-To); others the contact.
         to=str(message.meta.get("to") or interaction.meta.get("customer_address", "")),
         text=message.text,
-        subject=interaction.subject,
+        # The agent may retitle an e-mail reply; the sender adds "Re:" and the tag.
+        subject=message.subject or interaction.subject,
+        attachments=_attachments(s, message.id),
         in_reply_to=refs[0] if refs else None,
         references=tuple(r for r in reversed(refs) if r),
         author_name=author.name if author else None,
         meta=dict(message.meta),
     )
     return config, outbound
+
+
+def _attachments(s: Session, message_id: int) -> tuple[ChannelAttachment, ...]:
+    rows = s.exec(select(Attachment).where(Attachment.message_id == message_id,
+                                           col(Attachment.content).is_not(None))
+                  .order_by(col(Attachment.id))).all()
+    return tuple(ChannelAttachment(filename=a.filename, content_type=a.content_type,
+                                   size=a.size, content=a.content, content_id=a.content_id)
+                 for a in rows)
 
 
 def _lease_holder(s: Session, send: ClaimedSend) -> OutboxItem | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, or_, select, update
@@ -65,6 +66,16 @@ TOUCH_AGENT = (update(agent_state).where(agent_state.c.user_id == bindparam("b_u
                .values(idle_since=bindparam("v_idle_since")))
 
 
+# Languages the classifier recognises, and so the ones work can wait for.
+ROUTED_LANGUAGES = frozenset({"fr", "en", "wo"})
+
+
+def agent_languages(languages: Iterable[str] | None) -> frozenset[str]:
+    """An agent whose languages nobody entered is not held back by language rules."""
+    spoken = frozenset(languages or ())
+    return spoken if spoken else ROUTED_LANGUAGES
+
+
 def skilled_available(conn: Connection, group_id: int, now: datetime
                       ) -> tuple[list[routing.Agent], dict[int, str]]:
     """The candidates of a push as ``routing.Agent`` (loads included), and their names."""
@@ -83,7 +94,7 @@ def skilled_available(conn: Connection, group_id: int, now: datetime
                 load={},
                 total_capacity=total_capacity,
                 idle_since=idle_since.timestamp(),
-                languages=frozenset(languages or ()),
+                languages=agent_languages(languages),
                 wrap_up_until=wrap_up_until.timestamp() if wrap_up_until else 0.0,
             )
             names[user_id] = name

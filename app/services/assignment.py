@@ -62,8 +62,7 @@ def routing_agent(
         load=load,
         total_capacity=state.total_capacity,
         idle_since=state.idle_since.timestamp(),
-        # An agent whose languages nobody entered is not held back by language rules.
-        languages=frozenset(state.languages) if state.languages else ROUTED_LANGUAGES,
+        languages=agent_queries.agent_languages(state.languages),
         wrap_up_until=state.wrap_up_until.timestamp() if state.wrap_up_until else 0.0,
     )
 
@@ -88,9 +87,6 @@ def routing_work(interaction: AnyInteraction, group: GroupConfig | None = None) 
     )
     return group.prepare(work) if group is not None else work
 
-
-# Languages the classifier recognises, and so the ones work can wait for.
-ROUTED_LANGUAGES = frozenset({"fr", "en", "wo"})
 
 # Round-robin needs to know who got the last one; per process is fair enough.
 _round_robin: dict[int, int] = {}

@@ -1,9 +1,6 @@
-"""A tenant's business hours, read in one place.
-
-The ACD's wiring of hours is the lead's; until then the widget and call-backs read
-``tenant.settings["hours"]`` (the ``routing.BusinessHours.parse`` shape, time zone
-defaulting to the tenant's). No hours configured means always open. Point this one
-function at the tenant's routing config when that lands.
+"""A tenant's business hours, read in one place: the ACD's rules
+(``tenant.settings["routing"]["hours"]``, set with ``PUT /api/v1/tenants/{slug}/routing``),
+so the widget, call-back slots and the distributor agree. No hours means always open.
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ from routing import BusinessHours, ConfigError
 
 
 def tenant_hours(tenant: Tenant) -> BusinessHours | None:
-    spec: Any = (tenant.settings or {}).get("hours")
+    spec: Any = ((tenant.settings or {}).get("routing") or {}).get("hours")
     if not spec:
         return None
     if not isinstance(spec, dict):

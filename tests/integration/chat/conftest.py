@@ -42,10 +42,14 @@ def cw(ctx: AppContext) -> ChatWorld:
 
 
 def set_tenant_settings(ctx: AppContext, slug: str, **values: Any) -> None:
-    """Tenant policy (hours…) has no action yet (the lead's ACD work); tests set it here."""
+    """Tenant policy; ``hours`` go where the ACD keeps them (the routing rules)."""
     with ctx.transaction() as tx:
         tenant = tx.session.exec(select(Tenant).where(Tenant.slug == slug)).one()
-        tenant.settings = {**tenant.settings, **values}
+        settings = dict(tenant.settings)
+        if "hours" in values:
+            hours = {"timezone": tenant.timezone, **values.pop("hours")}
+            settings["routing"] = {**settings.get("routing", {}), "hours": hours}
+        tenant.settings = {**settings, **values}
         tx.session.add(tenant)
 
 

@@ -94,3 +94,20 @@ async def test_reply_goes_to_reply_to_and_copies_the_customer_s_cc(desk: Desk) -
     assert sent["Cc"] == "moussa@example.org"  # not our other mailbox: no mail loop
     assert set(desk.smtp.messages[0].recipients) == {"awa.bureau@example.org",
                                                      "moussa@example.org"}
+
+
+async def test_composer_subject_copies_and_attachment_reach_the_customer(desk: Desk) -> None:
+    from app.actions.compose import Upload, reply_email
+
+    iid = await first_interaction(desk)
+    reply_email(desk.ctx, desk.world.admin, iid, "Voici la facture demandée.",
+                subject="Votre facture de novembre", cc=["compta@example.org"],
+                attachments=[Upload("facture.pdf", "application/pdf", b"%PDF-1.4 facture")])
+    [sent] = await desk.sent(1)
+    assert "Votre facture de novembre" in sent["Subject"]
+    assert f"T-{iid}" in sent["Subject"]
+    assert "compta@example.org" in sent["Cc"]
+    files = [(p.get_filename(), p.get_payload(decode=True)) for p in sent.walk()
+             if p.get_filename()]
+    assert files == [("facture.pdf", b"%PDF-1.4 facture")]
+    assert "compta@example.org" in desk.smtp.messages[0].recipients
