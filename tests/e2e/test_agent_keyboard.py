@@ -24,7 +24,9 @@ def test_keyboard_only_main_flow(ctx: AppContext, page: Any) -> None:
         actions.set_presence(ctx, w.agents["awa"], "available")
         page.goto(f"{base}/login?lang=en")
         kb = page.keyboard
-        # The e-mail field has the focus on arrival.
+        # The e-mail field has the focus on arrival (wait for it: on a loaded machine
+        # the first keystrokes could otherwise land before the page is ready).
+        expect(page.get_by_label("E-mail")).to_be_focused()
         kb.type("awa@acme.test")
         kb.press("Tab")
         kb.type(PASSWORD)
