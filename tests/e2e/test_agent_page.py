@@ -38,7 +38,7 @@ def test_agent_works_an_sms_end_to_end(ctx: AppContext, page: Any) -> None:
                 "id": "e2e-1", "from": "+221771234567",
                 "text": "<b>Bonjour</b>, le prix du riz ?"})
             r = httpx.post(f"{base}/webhooks/sms/{w.channel.key}", content=body,
-                           headers=headers)
+                           headers=headers, timeout=30)
             assert r.status_code == 200
             mine = page.get_by_role("list", name="My interactions")
             row = mine.locator(".row").filter(has_text="+221771234567")

@@ -68,7 +68,7 @@ def test_wallboard_moves_when_an_sms_arrives_and_is_answered(ctx: AppContext, pa
             body, headers = signed_sms(w.channel.secret, {
                 "id": "wb-1", "from": "+221771234567", "text": "Le prix du riz ?"})
             assert httpx.post(f"{base}/webhooks/sms/{w.channel.key}", content=body,
-                              headers=headers).status_code == 200
+                              headers=headers, timeout=30).status_code == 200
             expect(waiting).to_have_text("1", timeout=LIVE_TIMEOUT_MS)
             expect(sms_row.locator("[data-figure=offered]")).to_have_text("1")
             page.screenshot(path=str(ARTIFACTS / "wallboard-waiting.png"), full_page=True)
