@@ -294,10 +294,17 @@ async def _transcript(ctx: AppContext, hub: Any, conn: VisitorConnection, email:
         conn.push(protocol.error("there is no conversation to send yet"))
         return
     try:
-        await hub.db(request_transcript, ctx, conn.channel_id, conn.visitor_id,
-                     conn.interaction_id, email)
+        answer = await hub.db(request_transcript, ctx, conn.channel_id, conn.visitor_id,
+                              conn.interaction_id, email)
     except ActionError as exc:
         conn.push(protocol.error(exc.detail))
         return
-    conn.push({"type": "transcript", "status": "requested", "email": email})
+    # "requested": it goes once the chat is over; "queued"/"sent": it is on its way;
+    # "failed" with the reason (no e-mail channel): the widget says so.
+    frame: dict[str, Any] = {"type": "transcript",
+                             "status": "requested" if answer.status == "pending"
+                             else answer.status, "email": email}
+    if answer.error:
+        frame["detail"] = answer.error
+    conn.push(frame)
 
