@@ -155,8 +155,14 @@ def queue_transcripts(ctx: AppContext, interaction_id: int | None = None) -> int
             s.refresh(request)
             if request.status != "pending":
                 continue  # another process queued it between our read and our lock
-            interaction = s.get(Interaction, request.interaction_id)
-            assert interaction is not None
+            interaction = _survivor(s, request.interaction_id)
+            if interaction.id != request.interaction_id:
+                # Merged into another conversation: its lines moved there, so does the
+                # request, and it waits for that one to end.
+                request.interaction_id = interaction.id or request.interaction_id
+                s.add(request)
+                if interaction.status not in OVER:
+                    continue
             email_channel = _email_channel(s, interaction)
             if email_channel is None:
                 _fail(tx, request, interaction, NO_EMAIL_CHANNEL, ctx.clock(), notify=True)
@@ -167,6 +173,19 @@ def queue_transcripts(ctx: AppContext, interaction_id: int | None = None) -> int
     if queued:
         _wake_outbox(ctx)
     return done
+
+
+def _survivor(s: Session, interaction_id: int) -> Interaction:
+    """The conversation, or the one it was merged into (and so on)."""
+    interaction = s.get(Interaction, interaction_id)
+    assert interaction is not None
+    for _ in range(10):
+        into = (interaction.meta or {}).get("merged_into")
+        following = s.get(Interaction, int(into)) if into else None
+        if following is None:
+            break
+        interaction = following
+    return interaction
 
 
 def transcripts_after_resolve(ctx: AppContext, interaction_id: int) -> None:
@@ -206,10 +225,11 @@ def _queue(ctx: AppContext, tx: Transaction, request: TranscriptRequest,
     tenant = s.get(Tenant, interaction.tenant_id)
     contact = s.get(Contact, interaction.contact_id)
     assert tenant is not None
+    # The chat lines: a conversation merged into this one brought its own.
     rows = list(reversed(s.exec(
-        select(Message).where(Message.interaction_id == interaction.id,
-                              Message.channel_id == interaction.channel_id,
-                              Message.kind == "message")
+        select(Message).join(Channel, col(Channel.id) == col(Message.channel_id))
+        .where(Message.interaction_id == interaction.id, Channel.kind == "chat",
+               Message.kind == "message")
         .order_by(col(Message.id).desc()).limit(MAX_LINES)).all()))
     authors = {u.id: u.name for u in s.exec(select(User).where(
         col(User.id).in_({m.author_id for m in rows if m.author_id}))).all()} if rows else {}

@@ -277,3 +277,34 @@ def test_the_chat_channel_may_name_the_email_channel(
         assert message_from_bytes(other.messages[0].data)["From"].endswith("<chat@acme.sn>")
     finally:
         other.stop()
+
+
+def test_a_request_follows_its_conversation_into_a_merge(
+        ctx: AppContext, smtp_server: SmtpServer) -> None:
+    """The agent merges the chat into another conversation of the same visitor: the
+    lines move there, the request follows and goes when that one ends, with all lines."""
+    from channels.types import Identity, InboundMessage
+
+    cw = chat_world(ctx)
+    with_email(ctx, cw, smtp_server)
+    second = actions.create_channel(ctx, cw.world.admin, cw.world.tenant, "chat", "Boutique", {})
+
+    def line(channel: Channel, text: str, n: str) -> int:
+        return actions.ingest(ctx, InboundMessage(
+            channel_id=channel.id or 0, sender=Identity("visitor", "v-9"), text=text,
+            provider_id=f"v-9:{n}")).interaction_id
+
+    first_id = line(cw.chat, "Première question", "a")
+    kept_id = line(second, "Deuxième question", "b")
+    assert first_id != kept_id
+    assert request_transcript(ctx, cw.chat.id or 0, "v-9", first_id,
+                              VISITOR_MAIL).status == "pending"
+    actions.merge_interactions(ctx, cw.world.admin, kept_id, first_id)
+    assert queue_transcripts(ctx) == 0  # moved to the kept conversation, still open
+    [row] = requests(ctx)
+    assert (row.status, row.interaction_id) == ("pending", kept_id)
+    actions.resolve(ctx, cw.world.admin, kept_id)
+    assert send_pass(ctx) == 1
+    text = body(mails(smtp_server)[0], "plain")
+    assert "Première question" in text and "Deuxième question" in text
+    assert [r.status for r in requests(ctx)] == ["sent"]
