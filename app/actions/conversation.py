@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from app.access import Actor
 from app.actions import csat, learning
+from app.actions.chat import transcripts_after_resolve
 from app.actions.email import prepare_reply
 from app.context import AppContext, Transaction
 from app.errors import Conflict, Invalid, NotFound
@@ -179,6 +180,7 @@ def resolve(ctx: AppContext, actor: Actor, interaction_id: int, outcome: str | N
 
         dispatch_for_agent(ctx, agent_to_refill)
     csat.survey_after_resolve(ctx, interaction_id)  # the customer's survey, if the tenant asks
+    transcripts_after_resolve(ctx, interaction_id)  # chat transcripts asked for by e-mail
 
 
 def assign(

@@ -11,6 +11,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app.context import AppContext, Transaction
+from app.db import utcnow
 from app.events import Event
 from app.models import (
     Attachment,
@@ -82,7 +83,9 @@ def _outbound(
     assert interaction is not None and interaction.id is not None
     assert channel.id is not None and message.id is not None
     author = s.get(User, message.author_id) if message.author_id else None
-    refs = s.exec(
+    transcript = bool(message.meta.get("transcript_request"))
+    # A chat transcript is a mail of its own: the chat's provider ids are no Message-IDs.
+    refs = [] if transcript else s.exec(
         select(Message.provider_id)
         .where(Message.interaction_id == interaction.id, Message.direction == "in",
                col(Message.provider_id).is_not(None))
@@ -99,6 +102,9 @@ def _outbound(
         # Email replies name their recipient (the customer's Reply-To); others the contact.
         to=str(message.meta.get("to") or interaction.meta.get("customer_address", "")),
         text=message.text,
+        # Messages written as HTML by Teranga itself (transcripts); replies get theirs
+        # from the text.
+        html=message.html if transcript else None,
         # The agent may retitle an e-mail reply; the sender adds "Re:" and the tag.
         subject=message.subject or interaction.subject,
         attachments=_attachments(s, message.id),
@@ -211,6 +217,10 @@ def _advance(tx: Transaction, message: Message, status: str, reason: str | None)
     if reason:
         message.delivery_error = reason[:2000]
     tx.session.add(message)
+    if message.meta and message.meta.get("transcript_request"):
+        from app.actions.chat import transcript_delivery
+
+        transcript_delivery(tx, message, status, reason, utcnow())
     interaction = tx.session.get(Interaction, message.interaction_id)
     assert interaction is not None
     tx.emit(Event(type="message.updated", tenant_id=message.tenant_id,

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import fk, id_field, tenant_fk, timestamp
+from app.models.base import ID_TYPE, fk, id_field, tenant_fk, timestamp
 
+TRANSCRIPT_STATUSES = ("pending", "queued", "sent", "failed")
 CALLBACK_OUTCOMES = ("reached_resolved", "no_answer", "busy", "wrong_number", "voicemail")
 
 
@@ -42,15 +43,26 @@ class CallbackAttempt(SQLModel, table=True):
 
 
 class TranscriptRequest(SQLModel, table=True):
-    """A chat visitor asked for the conversation by e-mail; a sender picks these up."""
+    """A chat visitor asked for the conversation by e-mail.
+
+    ``pending`` until the chat is resolved, then ``queued`` with the outbound e-mail
+    ``message_id`` (one outbox row, so one send however often the visitor asks or the
+    worker restarts), then ``sent``; ``failed`` with ``error`` saying why (no e-mail
+    channel, address refused by the mail server).
+    """
 
     __tablename__ = "transcript_request"
-    __table_args__ = (Index("ix_transcript_request_status", "status", "created_at"),)
+    __table_args__ = (Index("ix_transcript_request_status", "status", "created_at"),
+                      Index("ix_transcript_request_interaction", "interaction_id", "id"))
 
     id: int | None = id_field()
     tenant_id: int = tenant_fk()
     interaction_id: int = fk("interaction.id", index=False)
     email: str = Field(max_length=254)
-    status: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    status: str = Field(default="pending", max_length=16)  # pending | queued | sent | failed
     created_at: datetime = timestamp(nullable=False)
     sent_at: datetime | None = timestamp()
+    # The e-mail that carries the transcript (on the tenant's e-mail channel).
+    message_id: int | None = Field(default=None, foreign_key="message.id", unique=True,
+                                   sa_type=ID_TYPE, nullable=True)
+    error: str | None = Field(default=None, max_length=500)

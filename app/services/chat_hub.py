@@ -25,7 +25,7 @@ from starlette.websockets import WebSocket
 from app.context import AppContext
 from app.events import Event
 from app.services.chat_queries import Audience
-from channels.chat.limits import Buckets, Counter
+from channels.chat.limits import Counter, LocalLimiter, RedisBuckets, limiter_for
 from channels.chat.protocol import typing
 from channels.types import ChannelConfig
 
@@ -95,7 +95,8 @@ class ChatHub:
         self.audiences: dict[int, Audience] = {}
         self.agents: dict[int, str | None] = {}  # interaction -> agent name told to visitors
         self.ip_connections = Counter()
-        self.buckets = Buckets()
+        # Per IP and per phone: shared by every process through Redis when there is one.
+        self.limits: LocalLimiter | RedisBuckets = limiter_for(ctx.settings.redis_url)
         self.connections = 0
         self.tick_seconds = QUEUE_TICK_SECONDS
         # Channel look-ups by key, briefly cached: (expires at, channel or None).
@@ -121,6 +122,7 @@ class ChatHub:
             with contextlib.suppress(BaseException):
                 await task
         self._tasks = []
+        await self.limits.aclose()
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work for a visitor, a bounded number at a time."""
@@ -186,6 +188,9 @@ class ChatHub:
             delivered = [c.push(event.data["frame"]) for c in list(peers)]
             if any(delivered):
                 self.spawn(self._delivered(event.data["channel_id"], event.data["message_id"]))
+        elif event.type == "chat.transcript" and event.channel_key:
+            for conn in list(self.by_visitor.get((event.channel_key, event.data["visitor"]), ())):
+                conn.push(event.data["frame"])
         elif event.type == "chat.agent_typing" and event.channel_key:
             for conn in list(self.by_visitor.get((event.channel_key, event.data["visitor"]), ())):
                 conn.push(typing(bool(event.data["state"])))

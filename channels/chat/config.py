@@ -102,6 +102,7 @@ class ChatSettings:
     prechat: bool = False
     prechat_fields: tuple[str, ...] = ("name",)
     callback_channel: str | None = None  # the key of the call-back channel the widget offers
+    transcript_channel: str | None = None  # the key of the e-mail channel sending transcripts
     seconds_per_chat: int = 300  # handling time used for the estimated wait until measured
 
     @classmethod
@@ -117,6 +118,9 @@ class ChatSettings:
         callback = config.get("callback_channel")
         if callback is not None and (not isinstance(callback, str) or len(callback) > 64):
             raise ChannelConfigError("callback_channel must be a call-back channel's key")
+        transcript = config.get("transcript_channel")
+        if transcript is not None and (not isinstance(transcript, str) or len(transcript) > 64):
+            raise ChannelConfigError("transcript_channel must be an e-mail channel's key")
         return cls(
             allowed_origins=check_origins(config),
             max_message_chars=whole_number(config, "max_message_chars", 2000, 1, 20_000),
@@ -127,6 +131,7 @@ class ChatSettings:
             prechat=prechat,
             prechat_fields=tuple(dict.fromkeys(fields)),
             callback_channel=callback,
+            transcript_channel=transcript,
             seconds_per_chat=whole_number(config, "seconds_per_chat", 300, 10, 86_400),
         )
 

@@ -11,6 +11,8 @@ What the app passes in ``OutboundMessage.meta`` (all optional):
 ``cc``                 list of addresses to copy.
 ``auto_submitted``     True for machine mail (auto-acknowledgements): adds
                        ``Auto-Submitted: auto-replied`` so other robots do not answer it.
+``subject_as_is``      True for a mail that answers nothing (a chat transcript): the
+                       subject is used as written, without ``Re:`` nor the tag.
 """
 
 from __future__ import annotations
@@ -96,7 +98,10 @@ def build_message(
     if cc:
         mail["Cc"] = ", ".join(str(a) for a in cc)
     mail["Reply-To"] = str(meta.get("reply_to") or settings.reply_to)
-    mail["Subject"] = reply_subject(msg.subject, ref)
+    if meta.get("subject_as_is"):
+        mail["Subject"] = msg.subject or ""
+    else:
+        mail["Subject"] = reply_subject(msg.subject, ref)
     mail["Date"] = format_datetime(now or datetime.now(UTC))
     mail["Message-ID"] = bracket(message_id)
     refs = _references(msg)

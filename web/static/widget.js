@@ -28,7 +28,8 @@
       closedNow: "Nous sommes fermés pour le moment.", reopens: " Réouverture : {t}.",
       leave: "Laissez-nous un message avec votre téléphone ou e-mail, ou demandez à être rappelé.",
       ended: "La conversation est terminée. Écrivez pour la reprendre.",
-      transcript: "Recevoir la conversation par e-mail", txSent: "La conversation sera envoyée à {e}.",
+      transcript: "Recevoir la conversation par e-mail", txSent: "La conversation sera envoyée à {e} à la fin de l'échange.",
+      txDone: "La conversation part vers {e}.", txFail: "La conversation n'a pas pu être envoyée à {e}.",
       when: "Quand ?", asap: "Dès que possible", asapClosed: "Dès l'ouverture",
       later: "À un moment précis", day: "Jour", time: "Heure", note: "Objet (facultatif)",
       book: "Être rappelé", booked: "C'est noté : nous vous appellerons au {p} {w}.",
@@ -48,7 +49,8 @@
       closedNow: "We are closed right now.", reopens: " We reopen {t}.",
       leave: "Leave us a message with your phone or e-mail, or ask us to call you back.",
       ended: "This conversation has ended. Write to pick it up again.",
-      transcript: "E-mail me this conversation", txSent: "The conversation will be sent to {e}.",
+      transcript: "E-mail me this conversation", txSent: "The conversation will be sent to {e} when it ends.",
+      txDone: "The conversation is on its way to {e}.", txFail: "The conversation could not be sent to {e}.",
       when: "When?", asap: "As soon as possible", asapClosed: "As soon as we open",
       later: "At a time I choose", day: "Day", time: "Time", note: "Subject (optional)",
       book: "Call me back", booked: "Noted: we will call you on {p} {w}.",
@@ -315,7 +317,8 @@
     } else if (f.type === "closed") {
       agentName = null; say(T.ended);
     } else if (f.type === "transcript") {
-      say(fmt(T.txSent, { e: f.email }));
+      say(fmt(f.status === "failed" ? T.txFail : f.status === "requested" ? T.txSent : T.txDone,
+        { e: f.email }));
     } else if (f.type === "error") {
       if (f.client_id && f.retry_after) {
         setTimeout(function () {

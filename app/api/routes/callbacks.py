@@ -92,12 +92,12 @@ async def _book(ctx: AppContext, channel: CallbackChannel, request: Request) -> 
     body = await _json_body(request)
     hub = hub_for(request.app)
     ip = request.client.host if request.client else "unknown"
-    if not hub.buckets.allow(("callback-ip", channel.key, ip),
-                             channel.policy.ip_requests_per_hour, 3600.0):
+    if not await hub.limits.allow(("callback-ip", channel.key, ip),
+                                   channel.policy.ip_requests_per_hour, 3600.0):
         raise TooManyRequests("too many call-back requests from your address; try later")
     req, due = await run_in_threadpool(read_request, ctx, channel, body)
-    if not hub.buckets.allow(("callback-phone", channel.tenant_id, req.phone),
-                             channel.policy.phone_requests_per_day, 86_400.0):
+    if not await hub.limits.allow(("callback-phone", channel.tenant_id, req.phone),
+                                   channel.policy.phone_requests_per_day, 86_400.0):
         raise TooManyRequests("too many call-back requests for this number today")
     booking = await run_in_threadpool(book_callback, ctx, channel, req, due)
     return JSONResponse({

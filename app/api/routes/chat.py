@@ -142,8 +142,8 @@ async def chat_socket(websocket: WebSocket, channel_key: str) -> None:
     if hub.connections >= MAX_VISITOR_SOCKETS:
         await websocket.close(code=4503, reason="too many visitors right now")
         return
-    if not hub.buckets.allow(("chat-connect", found.key, ip),
-                             found.settings.ip_connections_per_minute, 60.0) \
+    if not await hub.limits.allow(("chat-connect", found.key, ip),
+                                   found.settings.ip_connections_per_minute, 60.0) \
             or not hub.ip_connections.acquire(slot, found.settings.ip_connections):
         await websocket.close(code=4429, reason="too many connections from your address")
         return
@@ -230,8 +230,8 @@ async def _converse(ctx: AppContext, hub: Any, found: ChatChannel,
 
 async def _line(ctx: AppContext, hub: Any, found: ChatChannel, conn: VisitorConnection,
                 line: protocol.Line) -> None:
-    if not hub.buckets.allow(("chat-ip", found.key, conn.ip),
-                             found.settings.ip_messages_per_minute, 60.0):
+    if not await hub.limits.allow(("chat-ip", found.key, conn.ip),
+                                   found.settings.ip_messages_per_minute, 60.0):
         conn.push({**protocol.error("too many messages; wait a moment and it will be sent"),
                    "client_id": line.client_id, "retry_after": 10})
         return
@@ -294,10 +294,17 @@ async def _transcript(ctx: AppContext, hub: Any, conn: VisitorConnection, email:
         conn.push(protocol.error("there is no conversation to send yet"))
         return
     try:
-        await hub.db(request_transcript, ctx, conn.channel_id, conn.visitor_id,
-                     conn.interaction_id, email)
+        answer = await hub.db(request_transcript, ctx, conn.channel_id, conn.visitor_id,
+                              conn.interaction_id, email)
     except ActionError as exc:
         conn.push(protocol.error(exc.detail))
         return
-    conn.push({"type": "transcript", "status": "requested", "email": email})
+    # "requested": it goes once the chat is over; "queued"/"sent": it is on its way;
+    # "failed" with the reason (no e-mail channel): the widget says so.
+    frame: dict[str, Any] = {"type": "transcript",
+                             "status": "requested" if answer.status == "pending"
+                             else answer.status, "email": email}
+    if answer.error:
+        frame["detail"] = answer.error
+    conn.push(frame)
 

@@ -188,8 +188,8 @@ def test_waiting_visitors_hear_their_place_move_up(
         assert next_frame(second, "queue")["position"] == 1
 
 
-def test_transcript_request_is_stored(ctx: AppContext, client: TestClient, cw: ChatWorld
-                                      ) -> None:
+def test_transcript_without_an_email_channel_fails_and_says_why(
+        ctx: AppContext, client: TestClient, cw: ChatWorld) -> None:
     with client.websocket_connect(cw.url) as ws:
         hello(ws)
         ws.send_json({"type": "transcript", "email": "fatou@example.sn"})
@@ -198,11 +198,13 @@ def test_transcript_request_is_stored(ctx: AppContext, client: TestClient, cw: C
         ws.send_json({"type": "transcript", "email": "pas-un-email"})
         assert "e-mail" in next_frame(ws, "error")["detail"]
         ws.send_json({"type": "transcript", "email": "Fatou@Example.sn"})
-        assert next_frame(ws, "transcript")["status"] == "requested"
+        answer = next_frame(ws, "transcript")
+        assert answer["status"] == "failed" and "no e-mail channel" in answer["detail"]
     with ctx.read_session() as s:
         rows = s.exec(select(TranscriptRequest)).all()
         assert [(r.interaction_id, r.email, r.status) for r in rows] == [
-            (iid, "fatou@example.sn", "pending")]
+            (iid, "fatou@example.sn", "failed")]
+        assert rows[0].error is not None and "no e-mail channel" in rows[0].error
 
 
 def test_visitor_text_is_stored_as_text(ctx: AppContext, client: TestClient, cw: ChatWorld
