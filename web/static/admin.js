@@ -114,6 +114,13 @@
       status.className = "status bad";
       return;
     }
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+    // data-busy: a slow action (retraining) says it is working and cannot be sent twice.
+    var buttons = form.querySelectorAll("button[type=submit]");
+    if (form.dataset.busy) {
+      status.textContent = form.dataset.busy;
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    }
     call(form.dataset.method, form.dataset.url, payload).then(function (data) {
       if (form.dataset.after === "show") {
         status.textContent = "✓";
@@ -122,6 +129,7 @@
         location.reload();
       }
     }).catch(function (err) {
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
       status.textContent = err.message;
       status.className = "status bad";
     });

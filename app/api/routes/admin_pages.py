@@ -1,6 +1,7 @@
 """Admin pages: tenants, channels (snippet, webhook URLs, health), skill groups and
-keywords, agents, canned responses, knowledge base, and the ACD rules when the routing
-API is there. Server-rendered; every change goes through the JSON API (static/admin.js).
+keywords, agents, canned responses, knowledge base, the ACD rules, and each tenant's
+classifier (model versions, figures, retrain, roll back). Server-rendered; every change
+goes through the JSON API (static/admin.js).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from app.access import Actor
 from app.actions.canned import canned_dict
 from app.actions.knowledge import article_dict
+from app.actions.learning import model_status
 from app.actions.setup import tenant_by_slug
 from app.api.routes.pages import page_actor, render, request_language
 from app.api.routes.setup import channel_dict
@@ -139,4 +141,34 @@ async def admin_tenant(request: Request, slug: str) -> Response:
         "actor": actor, "csrf": csrf_token(ctx.settings.resolved_secret_key, session),
         "can": _capabilities(request), "kinds": ("sms", "email", "chat", "callback"),
         **data,
+    }, request_language(request, data["tenant"].locale))
+
+
+def _classifier_page(ctx: AppContext, actor: Actor, slug: str) -> dict[str, Any]:
+    with ctx.read_session() as s:
+        tenant = tenant_by_slug(s, actor, slug)
+    status = model_status(ctx, actor, slug)
+    active = status["active"]
+    versions = sorted(status["versions"], key=lambda v: v["version"], reverse=True)
+    current = next((v for v in versions if v["version"] == active), None)
+    return {"tenant": tenant, "status": status, "versions": versions, "current": current,
+            "can_roll_back": active is not None and any(v["version"] < active
+                                                        for v in versions),
+            "n_examples": sum(status["examples"].values())}
+
+
+@router.get("/admin/t/{slug}/classifier", response_class=HTMLResponse)
+async def admin_classifier(request: Request, slug: str) -> Response:
+    who = await _admin(request)
+    if isinstance(who, Response):
+        return who
+    actor, session = who
+    ctx: AppContext = request.app.state.ctx
+    try:
+        data = await run_in_threadpool(_classifier_page, ctx, actor, slug)
+    except NotFound:
+        return render(request, "admin/forbidden.html", {"actor": actor, "missing": True},
+                      request_language(request), status_code=404)
+    return render(request, "admin/classifier.html", {
+        "actor": actor, "csrf": csrf_token(ctx.settings.resolved_secret_key, session), **data,
     }, request_language(request, data["tenant"].locale))

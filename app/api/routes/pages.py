@@ -28,7 +28,7 @@ from web import i18n
 WEB_DIR = Path(web.__file__).parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 # Bump when a static file changes: browsers keep them cached otherwise.
-ASSET_VERSION = "3"
+ASSET_VERSION = "4"
 # Resolve codes an agent picks from; reports group interactions by them.
 OUTCOMES = ("solved", "information", "sale", "complaint", "no_reply", "spam")
 CHANNEL_KINDS = ("sms", "email", "chat", "callback")
