@@ -6,9 +6,12 @@ from __future__ import annotations
 class ActionError(Exception):
     status = 400
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, field: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        # The input at fault, as a dotted path ("routing.overflow.target_group"), so a
+        # form can show the message next to that field.
+        self.field = field
 
 
 class NotFound(ActionError):

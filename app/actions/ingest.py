@@ -248,7 +248,15 @@ def _thread(
         row, assignee_name = found
         thread = _Thread(row, False, row.values(), assignee_name)
         if row.status in OPEN_STATUSES:
-            if row.status == "waiting_customer":
+            if row.status == "queued" and "snoozed_until" in row.meta and row.queued_at > now:
+                # The customer wrote during a snooze: it ends now and the work is routed
+                # again (a call-back booked again keeps its requested time).
+                row.meta = {k: v for k, v in row.meta.items()
+                            if k not in ("snoozed_until", "snoozed_by")}
+                row.queued_at = _due(msg, now)
+                history.append({"kind": "woken", "created_at": now,
+                                "data": {"by": "customer"}})
+            elif row.status == "waiting_customer":
                 # The customer answered: the work is back with its agent, or the queue.
                 row.status = "assigned" if row.assignee_id else "queued"
                 if row.status == "queued":

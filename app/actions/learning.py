@@ -147,6 +147,8 @@ def activate_model(ctx: AppContext, actor: Actor, slug: str, version: int | None
     assert tenant.id is not None
     actor.require_admin(tenant.id)
     store = ModelStore(ctx.classifiers.store_dir(tenant.id))
+    previous = store.active()
+    rollback = version is None
     try:
         if version is None:
             version = store.rollback()
@@ -158,7 +160,10 @@ def activate_model(ctx: AppContext, actor: Actor, slug: str, version: int | None
         raise Invalid(f"version {version} cannot be used: {exc}") from None
     ctx.classifiers.refresh(tenant.id)
     with ctx.transaction() as tx:
-        audit(tx, actor, "classifier.activate", tenant_id=tenant.id, target=f"v{version}")
+        # A roll back is named as such: the log is read by people after an incident.
+        audit(tx, actor, "classifier.rollback" if rollback else "classifier.activate",
+              tenant_id=tenant.id, target=f"v{version}",
+              data={"previous": previous, "active": version})
     return version
 
 

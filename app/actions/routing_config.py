@@ -5,6 +5,7 @@ agents (skills, capacities, languages). Every write is validated by the pure
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -18,20 +19,117 @@ from app.services.audit import audit
 from app.services.routing_config import build_tenant_config, group_dict
 from channels.types import CHANNEL_KINDS
 from routing.agents import check_capacity, check_skills
+from routing.config import GroupConfig, TenantConfig
 from routing.errors import ConfigError
 
 # Keys of tenant.settings["routing"] that are ours (not routing.config's) and ride along.
 _EXTRA_TENANT_KEYS = ("closed_message",)
 
 
-def _validate(raw: dict[str, Any], groups: list[dict[str, Any]]) -> None:
+# What a malformed value deep in the JSON can raise while being read.
+_BAD_VALUE = (ConfigError, TypeError, ValueError, AttributeError, KeyError)
+
+
+def _validate(raw: dict[str, Any], groups: list[dict[str, Any]], *,
+              group: dict[str, Any] | None = None) -> None:
+    """Refuse impossible rules with the reason and, when it can be told, the field
+    (``group``: the skill group being edited, whose rules are under ``routing.``)."""
+    _check_closed_message(raw.get("closed_message"))
     core = {k: v for k, v in raw.items() if k not in _EXTRA_TENANT_KEYS}
     try:
         build_tenant_config(core, groups)
-    except ConfigError as exc:
-        raise Invalid(str(exc)) from None
-    except (TypeError, ValueError) as exc:  # a malformed value deep in the JSON
-        raise Invalid(f"routing config: {exc}") from None
+    except _BAD_VALUE as exc:
+        message = str(exc) if isinstance(exc, ConfigError) else f"routing config: {exc}"
+        field = _group_field(group) if group is not None else _tenant_field(core)
+        raise Invalid(message, field=field) from None
+
+
+def _check_closed_message(value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise Invalid('closed_message must map a language to a text: {"fr": "…", "en": "…"}',
+                      field="closed_message")
+
+
+def _fails(check: Callable[[], Any]) -> bool:
+    try:
+        check()
+    except _BAD_VALUE:
+        return True
+    return False
+
+
+def _tenant_field(rules: dict[str, Any]) -> str | None:
+    """The deepest key of the tenant rules that is wrong on its own."""
+    def bad(partial: dict[str, Any]) -> bool:
+        return _fails(lambda: TenantConfig.from_dict(partial))
+
+    for key, value in rules.items():
+        if not bad({key: value}):
+            continue
+        if not isinstance(value, dict):
+            return key
+        if key == "hours":
+            tz = value.get("timezone")
+            if bad({"hours": {"timezone": tz}}):
+                return "hours.timezone"
+            weekly = value.get("weekly")
+            if isinstance(weekly, dict):
+                for day, windows in weekly.items():
+                    if bad({"hours": {"timezone": tz, "weekly": {day: windows}}}):
+                        return f"hours.weekly.{day}"
+            for sub in value:
+                if sub not in ("timezone", "weekly") and bad({"hours": {"timezone": tz,
+                                                                        sub: value[sub]}}):
+                    return f"hours.{sub}"
+            return "hours"
+        for sub, item in value.items():
+            if key == "priority" and sub == "escalation_priority" and isinstance(item, dict):
+                for level, prio in item.items():
+                    if bad({key: {sub: {level: prio}}}):
+                        return f"{key}.{sub}.{level}"
+            if not bad({key: {sub: item}}):
+                continue
+            if key == "sla" and isinstance(item, dict):
+                for part in ("share", "seconds"):
+                    if part not in item or bad({key: {sub: {**_SLA_FILLER, part: item[part]}}}):
+                        return f"{key}.{sub}.{part}"
+            return f"{key}.{sub}"
+        return key
+    return None
+
+
+_SLA_FILLER = {"share": 0.8, "seconds": 30}
+
+
+def _group_field(group: dict[str, Any]) -> str | None:
+    """The key of a skill group's rules at fault, as ``routing.<key>``."""
+    gid = group["id"]
+
+    def bad(partial: dict[str, Any]) -> bool:
+        return _fails(lambda: GroupConfig.from_dict({"id": gid, **partial}))
+
+    for key, value in group.items():
+        if key in ("id", "name") or not bad({key: value}):
+            continue
+        if key == "overflow" and isinstance(value, dict):
+            if "target_group" not in value:
+                return "routing.overflow.target_group"
+            for sub in ("target_group", "max_waiting", "max_oldest_wait_seconds"):
+                if sub in value and bad({"overflow": {"target_group": -1, "max_waiting": 1,
+                                                      sub: value[sub]}}):
+                    return f"routing.overflow.{sub}"
+            return "routing.overflow.max_waiting"  # no condition given
+        return f"routing.{key}"
+    # Each rule is fine alone: the group's place among the others (a loop, a target
+    # that does not exist) is wrong.
+    if group.get("overflow") is not None:
+        return "routing.overflow.target_group"
+    if group.get("after_hours_group") is not None:
+        return "routing.after_hours_group"
+    return None
 
 
 def _groups(s: Session, tenant_id: int) -> list[SkillGroup]:
@@ -104,7 +202,7 @@ def update_skill_group(
         assert tenant is not None
         others = [group_dict(g) for g in _groups(s, group.tenant_id) if g.id != group.id]
         raw = dict((tenant.settings or {}).get("routing") or {})
-        _validate(raw, [*others, group_dict(group)])
+        _validate(raw, [*others, group_dict(group)], group=group_dict(group))
         s.add(group)
         audit(tx, actor, "skill_group.update", tenant_id=group.tenant_id, target=group.name,
               data={"name": name, "keywords": keywords, "is_fallback": is_fallback,

@@ -98,7 +98,10 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ActionError)
     async def _action_error(_: Request, exc: ActionError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+        body = {"detail": exc.detail}
+        if exc.field:
+            body["field"] = exc.field
+        return JSONResponse(body, status_code=exc.status)
 
     @app.exception_handler(WebhookError)
     async def _webhook_error(_: Request, exc: WebhookError) -> JSONResponse:

@@ -1,6 +1,10 @@
 // Teranga admin pages: every form.api is sent to the JSON API named by its data-url.
 // Field encodings (data-type): list ("a, b"), levels ("ventes=3, support=2"), json, int,
-// bool (checkbox). Empty fields are left out unless marked data-keep-empty.
+// number, percent (80 -> 0.8), bool (checkbox), null (a checkbox that, when ticked, sends
+// null). Empty fields are left out unless marked data-keep-empty. A dotted name
+// ("routing.overflow.target_group") writes inside nested objects; a form's data-base
+// (JSON) is the object it edits, so keys the form has no field for are kept.
+// An API error naming a field ({"detail", "field"}) is shown next to that field.
 (function () {
   "use strict";
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -14,10 +18,14 @@
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (!r.ok) {
           var detail = data.detail;
+          var field = data.field;
           if (Array.isArray(detail)) {
+            if (detail.length && detail[0].loc) field = detail[0].loc.slice(1).join(".");
             detail = detail.map(function (d) { return (d.loc || []).slice(-1)[0] + ": " + d.msg; }).join("; ");
           }
-          throw new Error(detail || "HTTP " + r.status);
+          var err = new Error(detail || "HTTP " + r.status);
+          err.field = field;
+          throw err;
         }
         return data;
       });
@@ -48,21 +56,91 @@
     if (!raw.trim() && !field.hasAttribute("data-keep-empty")) return undefined;
     if (type === "list") return list(raw);
     if (type === "levels") return levels(raw);
-    if (type === "int") return Number(raw);
+    if (type === "null") return field.checked ? null : undefined;
+    if (type === "int" || type === "number" || type === "percent") {
+      var n = Number(raw);
+      if (raw.trim() === "" || !isFinite(n)) throw fieldError(field, (field.labels[0] || field).textContent + ": ?");
+      return type === "percent" ? n / 100 : n;
+    }
     if (type === "json") {
       try { return JSON.parse(raw); } catch (e) { throw new Error(field.labels[0].textContent + ": JSON"); }
     }
     return raw;
   }
 
-  function body(form) {
-    var out = {};
-    Array.prototype.forEach.call(form.elements, function (f) {
-      if (!f.name || f.disabled) return;
-      var v = value(f);
-      if (v !== undefined) out[f.name] = v;
+  function fieldError(field, message) {
+    var err = new Error(message);
+    err.field = field.name;
+    return err;
+  }
+
+  function setPath(obj, path, v) {
+    var keys = path.split(".");
+    var last = keys.pop();
+    keys.forEach(function (k) {
+      if (typeof obj[k] !== "object" || obj[k] === null || Array.isArray(obj[k])) obj[k] = {};
+      obj = obj[k];
     });
+    if (v === undefined) delete obj[last]; else obj[last] = v;
+  }
+
+  // Objects left empty by the form are dropped (the default applies), except those named
+  // in the form's data-keep, where empty means "none" (no SLA target, never time out).
+  function prune(obj, keep, prefix) {
+    Object.keys(obj).forEach(function (k) {
+      var v = obj[k];
+      var path = prefix + k;
+      if (v && typeof v === "object" && !Array.isArray(v)) {
+        prune(v, keep, path + ".");
+        if (!Object.keys(v).length && keep.indexOf(path) < 0) delete obj[k];
+      }
+    });
+    return obj;
+  }
+
+  function body(form) {
+    var out = form.dataset.base ? JSON.parse(form.dataset.base) : {};
+    var fields = Array.prototype.filter.call(form.elements, function (f) {
+      return f.name && !f.disabled;
+    });
+    fields.forEach(function (f) { setPath(out, f.name, undefined); });
+    fields.forEach(function (f) {
+      var v = value(f);
+      if (v !== undefined) setPath(out, f.name, v);
+    });
+    if (form.dataset.base) prune(out, list(form.dataset.keep || ""), "");
     return form.dataset.whole ? out[form.dataset.whole] : out;
+  }
+
+  function clearErrors(form) {
+    Array.prototype.forEach.call(form.querySelectorAll(".field-error"), function (p) {
+      var input = document.getElementById(p.dataset.for);
+      if (input) {
+        input.removeAttribute("aria-invalid");
+        input.setAttribute("aria-describedby",
+          (input.getAttribute("aria-describedby") || "").replace(p.id, "").trim());
+      }
+      p.remove();
+    });
+  }
+
+  // The message goes right after the field, tied to it for screen readers.
+  function showFieldError(form, name, message) {
+    var input = form.querySelector('[name="' + name + '"]') ||
+      form.querySelector('[name^="' + name + '."]');
+    if (!input || !input.id) return false;
+    var p = document.createElement("p");
+    p.className = "field-error bad";
+    p.id = input.id + "-error";
+    p.dataset.for = input.id;
+    p.textContent = message;
+    var after = input.nextElementSibling && input.nextElementSibling.matches("label.check") ?
+      input.nextElementSibling : input;
+    after.insertAdjacentElement("afterend", p);
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby",
+      ((input.getAttribute("aria-describedby") || "") + " " + p.id).trim());
+    return true;
   }
 
   function copyRow(label, text, n) {
@@ -108,11 +186,23 @@
     e.preventDefault();
     var status = form.querySelector(".status");
     status.className = "status";
-    var payload;
-    try { payload = body(form); } catch (err) {
+    clearErrors(form);
+    function failed(err) {
       status.textContent = err.message;
       status.className = "status bad";
+      if (err.field) showFieldError(form, err.field, err.message);
+    }
+    var payload;
+    try { payload = body(form); } catch (err) {
+      failed(err);
       return;
+    }
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+    // data-busy: a slow action (retraining) says it is working and cannot be sent twice.
+    var buttons = form.querySelectorAll("button[type=submit]");
+    if (form.dataset.busy) {
+      status.textContent = form.dataset.busy;
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
     }
     call(form.dataset.method, form.dataset.url, payload).then(function (data) {
       if (form.dataset.after === "show") {
@@ -122,8 +212,8 @@
         location.reload();
       }
     }).catch(function (err) {
-      status.textContent = err.message;
-      status.className = "status bad";
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+      failed(err);
     });
   });
 

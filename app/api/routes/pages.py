@@ -18,7 +18,7 @@ from app import actions
 from app.access import Actor, load_actor
 from app.actions.users import user_for_token
 from app.api.deps import SESSION_COOKIE
-from app.api.routes.inbox import inbox_lists
+from app.api.routes.inbox import View, inbox_lists
 from app.context import AppContext
 from app.errors import TooManyRequests, Unauthorized
 from app.models import AgentSkill, AgentState, Membership, SkillGroup, Tenant, User
@@ -28,7 +28,7 @@ from web import i18n
 WEB_DIR = Path(web.__file__).parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 # Bump when a static file changes: browsers keep them cached otherwise.
-ASSET_VERSION = "3"
+ASSET_VERSION = "5"
 # Resolve codes an agent picks from; reports group interactions by them.
 OUTCOMES = ("solved", "information", "sale", "complaint", "no_reply", "spam")
 CHANNEL_KINDS = ("sms", "email", "chat", "callback")
@@ -166,10 +166,14 @@ def _directory(ctx: AppContext, actor: Actor) -> dict[str, Any]:
 
 def _agent_page_data(ctx: AppContext, actor: Actor, filters: dict[str, str | None]
                      ) -> dict[str, Any]:
-    mine = inbox_lists(ctx, actor, "mine", **filters)
-    queue = inbox_lists(ctx, actor, "queue", **filters)
+    def first_page(view: View) -> dict[str, Any]:
+        return inbox_lists(ctx, actor, view, tenant=filters["tenant"],
+                           channel=filters["channel"], status=filters["status"],
+                           skill_group=filters["skill_group"])
+
+    mine, queue = first_page("mine"), first_page("queue")
     return {"mine": mine["items"], "queue": queue["items"], "counts": mine["counts"],
-            **_directory(ctx, actor)}
+            "next": {"mine": mine["next"], "queue": queue["next"]}, **_directory(ctx, actor)}
 
 
 def _filters(request: Request) -> dict[str, str | None]:

@@ -169,6 +169,42 @@ def test_wake_brings_a_snoozed_interaction_back_now(ctx: AppContext, client: Tes
     assert [i["id"] for i in queue["items"]] == [iid]
 
 
+def test_a_customer_writing_ends_the_snooze_and_the_work_is_routed_at_once(
+        ctx: AppContext, client: TestClient) -> None:
+    w = make_world(ctx)
+    actions.set_presence(ctx, w.agents["awa"], "available")
+    sms(client, w, "+221771234567", "Je veux acheter du riz", "w1")
+    iid = interaction_id(client, w, "+221771234567")
+    awa = bearer(w.tokens["awa"])
+    r = client.post(f"/api/v1/interactions/{iid}/snooze", headers=awa,
+                    json={"until": (ctx.clock() + timedelta(days=2)).isoformat()})
+    assert r.status_code == 200, r.text
+    assert client.get("/api/v1/inbox?view=mine", headers=awa).json()["items"] == []
+    # The customer writes again long before the snooze ends: same conversation, back now.
+    assert sms(client, w, "+221771234567", "Alors, ce riz ?", "w2")["interaction_id"] == iid
+    mine = client.get("/api/v1/inbox?view=mine", headers=awa).json()
+    assert [i["id"] for i in mine["items"]] == [iid]
+    assert mine["counts"]["later"] == 0 and mine["items"][0]["snoozed_until"] is None
+    with ctx.read_session() as s:
+        row = s.get(Interaction, iid)
+        assert row is not None and row.assignee_id == w.agents["awa"].user_id
+        assert "snoozed_until" not in row.meta and row.queued_at <= ctx.clock()
+        events = s.exec(select(InteractionEvent).where(InteractionEvent.interaction_id == iid)
+                        .order_by(col(InteractionEvent.id))).all()
+    kinds = [e.kind for e in events]
+    assert kinds[kinds.index("snoozed"):] == ["snoozed", "unassigned", "woken", "assigned"]
+    assert events[kinds.index("woken")].data == {"by": "customer"}
+    assert client.post(f"/api/v1/interactions/{iid}/wake", headers=awa).status_code == 409
+    # A message on work that waits in the queue, not snoozed, wakes nothing.
+    actions.set_presence(ctx, w.agents["awa"], "offline")
+    sms(client, w, "+221779999999", "Je veux acheter", "w3")
+    sms(client, w, "+221779999999", "Encore moi", "w4")
+    other = interaction_id(client, w, "+221779999999")
+    with ctx.read_session() as s:
+        assert "woken" not in s.exec(select(InteractionEvent.kind).where(
+            InteractionEvent.interaction_id == other)).all()
+
+
 def test_merge_two_interactions_of_one_contact(ctx: AppContext, client: TestClient) -> None:
     w = make_world(ctx)
     admin = bearer(w.admin_token)

@@ -5,15 +5,19 @@
   var T = window.Teranga;
   var VIEWS = ["mine", "queue", "all", "later"];
   // A view is loaded when its list holds what the server would answer now; the
-  // counts of views not loaded are the server's last figure.
+  // counts of views not loaded are the server's last figure. Lists come in pages of 100:
+  // "next" is the server's cursor of the following page (null at the end), and while a
+  // list has more, its count is the server's, kept up to date by the events.
   var views = {};
   var counts = {};
   var current = "mine";
+  var moreButton = T.$("load-more");
 
   VIEWS.forEach(function (v) {
     var ul = T.$("list-" + v);
     if (!ul) return;
-    views[v] = { ul: ul, items: new Map(), loaded: v === "mine" || v === "queue" };
+    views[v] = { ul: ul, items: new Map(), loaded: v === "mine" || v === "queue",
+      next: ul.dataset.next || null };
     counts[v] = Number(T.$("count-" + v).textContent) || 0;
     Array.prototype.forEach.call(ul.querySelectorAll(".row"), function (li) {
       views[v].items.set(Number(li.dataset.id), fromRow(li));
@@ -82,16 +86,27 @@
       (!f.skill_group || i.skill_group === f.skill_group) && (!f.tenant || i.tenant === f.tenant);
   }
 
-  function sorted(view) {
-    var list = Array.from(views[view].items.values());
+  // The server's order (inbox.py), ids breaking ties, so pages join without a gap.
+  function compare(view, a, b) {
     if (view === "queue" || view === "later") {
-      list.sort(function (a, b) {
-        return (b.priority - a.priority) || (new Date(a.queued_at) - new Date(b.queued_at));
-      });
-    } else {
-      list.sort(function (a, b) { return new Date(b.updated_at) - new Date(a.updated_at); });
+      return (b.priority - a.priority) || (new Date(a.queued_at) - new Date(b.queued_at)) ||
+        (a.id - b.id);
     }
-    return list;
+    return (new Date(b.updated_at) - new Date(a.updated_at)) || (b.id - a.id);
+  }
+
+  function sorted(view) {
+    return Array.from(views[view].items.values()).sort(function (a, b) {
+      return compare(view, a, b);
+    });
+  }
+
+  // Past the last row of a list that has more pages: it belongs to a page not loaded.
+  function beyondLoaded(view, i) {
+    var v = views[view];
+    if (!v.next || !v.items.size) return false;
+    var list = sorted(view);
+    return compare(view, i, list[list.length - 1]) > 0;
   }
 
   function draw(view) {
@@ -106,7 +121,7 @@
       var again = v.ul.querySelector('[data-id="' + focusedId + '"] .open');
       if (again) again.focus();
     }
-    if (v.loaded) counts[view] = v.items.size;
+    if (v.loaded && !v.next) counts[view] = v.items.size;
     showCounts();
   }
 
@@ -119,6 +134,7 @@
     total = counts.mine || 0;
     document.title = (total ? "(" + total + ") " : "") + document.title.replace(/^\(\d+\) /, "");
     T.$("list-empty").hidden = views[current].items.size > 0 || !views[current].loaded;
+    moreButton.hidden = !views[current].loaded || !views[current].next;
   }
 
   // The row of the conversation on screen is marked, for sighted and screen-reader users.
@@ -140,12 +156,15 @@
       var v = views[view];
       if (!v) return;
       var old = v.items.get(i.id);
+      var partial = !v.loaded || !!v.next;
       if (belongs(view, i)) {
         if (old && !i.preview) i.preview = old.preview;
-        v.items.set(i.id, i);
-        if (!v.loaded && !old) counts[view] += 1;
+        if (!old && partial) counts[view] += 1;
+        if (beyondLoaded(view, i)) v.items.delete(i.id);  // "Load more" will bring it
+        else v.items.set(i.id, i);
       } else if (old) {
         v.items.delete(i.id);
+        if (partial) counts[view] = Math.max(0, counts[view] - 1);
       }
       draw(view);
     });
@@ -164,9 +183,10 @@
   T.on("interaction.updated", T.place);
   T.on("interaction.removed", function (d) { T.remove(d.id); });
 
-  function query(view) {
+  function query(view, before) {
     var params = new URLSearchParams(filters());
     params.set("view", view);
+    if (before) params.set("before", before);
     return "/api/v1/inbox?" + params.toString();
   }
 
@@ -176,12 +196,31 @@
       v.items = new Map();
       answer.items.forEach(function (i) { v.items.set(i.id, light(i)); });
       v.loaded = true;
+      v.next = answer.next || null;
       Object.keys(answer.counts).forEach(function (k) {
         if (!views[k] || !views[k].loaded || k === view) counts[k] = answer.counts[k];
       });
       draw(view);
     });
   }
+
+  // The next page of the list on screen joins the rows already there; focus goes to the
+  // first new row, so keyboard and screen-reader users carry on where they were.
+  moreButton.addEventListener("click", function () {
+    var view = current;
+    var v = views[view];
+    if (!v.next) return;
+    moreButton.disabled = true;
+    T.api("GET", query(view, v.next)).then(function (answer) {
+      var shown = v.ul.querySelectorAll(".row").length;
+      answer.items.forEach(function (i) { if (!v.items.has(i.id)) v.items.set(i.id, light(i)); });
+      v.next = answer.next || null;
+      counts[view] = answer.counts[view];
+      draw(view);
+      var first = v.ul.querySelectorAll(".row .open")[shown];
+      if (first) first.focus();
+    }).catch(function () {}).then(function () { moreButton.disabled = false; });
+  });
 
   // After a reconnect or a filter change: what the server says now.
   function reload() {
