@@ -45,7 +45,7 @@ class Workers:
         self.mailboxes = MailboxSupervisor(self.ctx)
         self.tasks.append(asyncio.create_task(self.mailboxes.run(), name="mailboxes"))
         self.tasks.append(asyncio.create_task(self._retrain_loop(), name="retrain"))
-        spam.warm_in_background()
+        spam.warm_in_background(self.ctx.settings.data_dir / "spam")
 
     async def _retrain_loop(self) -> None:
         """Once an hour, tenants with enough new labelled examples get a new model; one
