@@ -7,8 +7,8 @@ score vectors (texts each model never saw) learns a (labels × labels) mixing ma
 a bias, jointly, with a softmax — and its probabilities come out calibrated. Fitted with
 L-BFGS on plain numpy in a couple of seconds; at prediction it is one small matmul.
 
-+0.9 point accuracy by 3-fold CV on the Banking77 training set (0.9025 → 0.9117), with
-expected calibration error 0.019 (see docs/classifier.md).
++0.9 point accuracy by 3-fold CV on the Banking77 training set (0.9025 → 0.9116), with
+expected calibration error 0.018 (see docs/classifier.md).
 """
 
 from __future__ import annotations
@@ -37,15 +37,16 @@ def fit_stacker(
     temperature-scaled identity — the first-level model as it is — so 100 L-BFGS steps
     suffice (3-fold CV: 50 steps 0.9105, 100 steps 0.9117, 200 steps 0.9117).
     """
-    s = np.asarray(scores, dtype=np.float64)
+    # float32 products: half the time of float64, the same optimum to ~1e-6.
+    s = np.asarray(scores, dtype=np.float32)
     n, k = s.shape
-    onehot = np.zeros((n, k))
+    onehot = np.zeros((n, k), dtype=np.float32)
     onehot[np.arange(n), targets] = 1.0
     penalty = 1.0 / (c * n)
 
     def loss_grad(params: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
-        w = params[: k * k].reshape(k, k)
-        b = params[k * k :]
+        w = params[: k * k].reshape(k, k).astype(np.float32)
+        b = params[k * k :].astype(np.float32)
         z = s @ w + b
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
@@ -53,9 +54,8 @@ def fit_stacker(
         nll = float(np.mean(np.log(norm[:, 0]) - z[np.arange(n), targets]))
         g = (e / norm - onehot) / n
         grad_w = s.T @ g + penalty * w
-        return nll + 0.5 * penalty * float(np.sum(w * w)), np.concatenate(
-            [grad_w.ravel(), g.sum(axis=0)]
-        )
+        grad = np.concatenate([grad_w.ravel(), g.sum(axis=0)]).astype(np.float64)
+        return nll + 0.5 * penalty * float(np.sum(w * w)), grad
 
     start = np.concatenate([(np.eye(k) / temperature).ravel(), np.zeros(k)])
     result = minimize(loss_grad, start, jac=True, method="L-BFGS-B", options={"maxiter": max_iter})

@@ -95,12 +95,14 @@ def _clean_examples(examples: Sequence[tuple[str, str]]) -> tuple[list[str], lis
 
 
 def _fit_linear(
-    x: csr_matrix, y: npt.NDArray[np.intp], n_labels: int, c: float
+    x: csr_matrix, y: npt.NDArray[np.intp], n_labels: int, c: float, seed: int = 0
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """One-vs-rest linear SVM; returns (features × labels) weights and intercepts."""
     from sklearn.svm import LinearSVC  # imported on first training only: slow to import
 
-    svm = LinearSVC(C=c, dual=True, max_iter=5000, tol=_SVM_TOL)
+    # A fixed seed for liblinear's shuffling: the same examples give the same model
+    # (unseeded, Banking77 test accuracy wandered between 0.9237 and 0.9244).
+    svm = LinearSVC(C=c, dual=True, max_iter=5000, tol=_SVM_TOL, random_state=seed)
     svm.fit(x, y)
     coef = np.zeros((x.shape[1], n_labels), dtype=np.float32)
     intercept = np.zeros(n_labels, dtype=np.float32)
@@ -137,7 +139,7 @@ def cross_validated_scores(
     """Out-of-fold decision scores: each row scored by a model that never saw it."""
     scores = np.zeros((x.shape[0], n_labels), dtype=np.float32)
     for train_idx, test_idx in _folds(y, n_folds, seed):
-        coef, intercept = _fit_linear(x[train_idx], y[train_idx], n_labels, c)
+        coef, intercept = _fit_linear(x[train_idx], y[train_idx], n_labels, c, seed)
         scores[test_idx] = np.asarray(x[test_idx] @ coef) + intercept
     return scores
 
@@ -212,7 +214,7 @@ def _train(
             mix, mix_bias = fit_stacker(oof, y, temperature=temperature)
             temperature, stacked = 1.0, True
 
-    coef, intercept = _fit_linear(x, y, len(labels), c)
+    coef, intercept = _fit_linear(x, y, len(labels), c, seed)
     model = LinearTextModel(vectorizer, labels, coef, intercept, temperature, mix, mix_bias)
     return TrainedModel(
         model=model,
