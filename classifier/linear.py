@@ -1,9 +1,11 @@
 """The lean prediction path: a fitted linear model over :class:`Vectorizer` features.
 
 Scores are ``x · W + b`` over the few columns a message activates, gathered from a
-(features × labels) matrix, then a softmax with a fitted temperature turns them into
-calibrated probabilities. No scikit-learn at prediction time: its per-call overhead
-alone is over a millisecond, this whole path is a small fraction of that.
+(features × labels) matrix; a small (labels × labels) mixing layer fitted on
+out-of-fold scores (``classifier.stacking``; the identity when there is none) and a
+softmax with a fitted temperature turn them into calibrated probabilities. No
+scikit-learn at prediction time: its per-call overhead alone is over a millisecond,
+this whole path is a small fraction of that.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class LinearTextModel:
         coef: npt.NDArray[np.float32],
         intercept: npt.NDArray[np.float32],
         temperature: float = 1.0,
+        mix: npt.NDArray[np.float32] | None = None,
+        mix_bias: npt.NDArray[np.float32] | None = None,
     ) -> None:
         if coef.shape != (vectorizer.n_features, len(labels)):
             raise ValueError(
@@ -45,6 +49,11 @@ class LinearTextModel:
         self.coef = np.ascontiguousarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float32)
         self.temperature = float(temperature)
+        k = len(labels)
+        self.mix = np.ascontiguousarray(np.eye(k) if mix is None else mix, dtype=np.float32)
+        self.mix_bias = np.asarray(np.zeros(k) if mix_bias is None else mix_bias, np.float32)
+        if self.mix.shape != (k, k) or self.mix_bias.shape != (k,):
+            raise ValueError(f"mixing layer is {self.mix.shape}, expected ({k}, {k})")
 
     def scores(self, text: str) -> npt.NDArray[np.float32]:
         """Raw decision score per label (before calibration)."""
@@ -54,9 +63,14 @@ class LinearTextModel:
         out: npt.NDArray[np.float32] = val @ self.coef[idx] + self.intercept
         return out
 
+    def logits(self, scores: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """First-level scores (one row or many) through the mixing layer."""
+        out: npt.NDArray[np.float32] = scores @ self.mix + self.mix_bias
+        return out
+
     def proba(self, text: str) -> npt.NDArray[np.float64]:
         """Calibrated probability per label, in the order of :attr:`labels`."""
-        return softmax(self.scores(text), self.temperature)
+        return softmax(self.logits(self.scores(text)), self.temperature)
 
     def predict_one(self, text: str) -> tuple[str, float]:
         """Best label and its calibrated probability. Unusable text gets confidence 0."""
@@ -83,10 +97,11 @@ class LinearTextModel:
         return out
 
     def predict_many(self, texts: Sequence[str]) -> list[str]:
-        scores = self.decision_matrix(texts)
+        scores = self.logits(self.decision_matrix(texts))
         return [self.labels[i] for i in scores.argmax(axis=1)]
 
     @property
     def size_bytes(self) -> int:
         """Memory taken by the arrays (the vocabulary strings come on top)."""
-        return int(self.coef.nbytes + self.intercept.nbytes + self.vectorizer.idf.nbytes)
+        arrays = (self.coef, self.intercept, self.vectorizer.idf, self.mix, self.mix_bias)
+        return int(sum(a.nbytes for a in arrays))

@@ -6,7 +6,8 @@ code) with:
 * ``header``: UTF-8 JSON — format name and version, labels, feature settings,
   temperature, evaluation figures, and the SHA-256 of every other member;
 * ``vocabulary``: UTF-8 feature names joined by newlines (features never hold one);
-* ``coef``, ``intercept``, ``idf``, ``block_sizes``: the numbers.
+* ``coef``, ``intercept``, ``idf``, ``block_sizes``, ``mix``, ``mix_bias``: the numbers
+  (``mix``/``mix_bias``: the labels × labels layer over the scores, since version 2).
 
 Reading checks the format, the version, every checksum and every shape, and raises
 :class:`ModelFormatError` on any mismatch, so a caller keeps the model it has.
@@ -30,8 +31,9 @@ from classifier.features import FeatureConfig, Vectorizer
 from classifier.linear import LinearTextModel
 
 FORMAT = "teranga-linear-text-model"
-FORMAT_VERSION = 1
-_ARRAYS = ("vocabulary", "coef", "intercept", "idf", "block_sizes")
+# 2: adds the mixing layer (mix, mix_bias); version 1 files are refused (retrain).
+FORMAT_VERSION = 2
+_ARRAYS = ("vocabulary", "coef", "intercept", "idf", "block_sizes", "mix", "mix_bias")
 
 
 def _digest(array: npt.NDArray[Any]) -> str:
@@ -49,6 +51,8 @@ def to_bytes(model: LinearTextModel, extra: dict[str, Any] | None = None) -> byt
         "intercept": model.intercept,
         "idf": vectorizer.idf,
         "block_sizes": np.asarray(vectorizer.block_sizes(), dtype=np.int64),
+        "mix": model.mix,
+        "mix_bias": model.mix_bias,
     }
     header = {
         "format": FORMAT,
@@ -109,6 +113,8 @@ def from_bytes(data: bytes) -> tuple[LinearTextModel, dict[str, Any]]:
             arrays["coef"],
             arrays["intercept"],
             float(header["temperature"]),
+            arrays["mix"],
+            arrays["mix_bias"],
         )
     except ModelFormatError:
         raise
