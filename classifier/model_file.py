@@ -31,9 +31,12 @@ from classifier.features import FeatureConfig, Vectorizer
 from classifier.linear import LinearTextModel
 
 FORMAT = "teranga-linear-text-model"
-# 2: adds the mixing layer (mix, mix_bias); version 1 files are refused (retrain).
+# 2: adds the mixing layer (mix, mix_bias). Version 1 files (no layer) are still read, as
+# the identity layer: an upgrade must not silently drop every tenant back to keywords.
 FORMAT_VERSION = 2
-_ARRAYS = ("vocabulary", "coef", "intercept", "idf", "block_sizes", "mix", "mix_bias")
+READABLE_VERSIONS = (1, 2)
+_ARRAYS_V1 = ("vocabulary", "coef", "intercept", "idf", "block_sizes")
+_ARRAYS = (*_ARRAYS_V1, "mix", "mix_bias")
 
 
 def _digest(array: npt.NDArray[Any]) -> str:
@@ -85,10 +88,11 @@ def read_header(data: bytes) -> dict[str, Any]:
         raise ModelFormatError(f"not a readable model file: {e}") from e
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFormatError(f"not a {FORMAT} file")
-    if header.get("format_version") != FORMAT_VERSION:
+    if header.get("format_version") not in READABLE_VERSIONS:
         raise ModelFormatError(
             f"model format version {header.get('format_version')!r} is not supported "
-            f"(this code reads version {FORMAT_VERSION}); retrain the model"
+            f"(this code reads versions {', '.join(map(str, READABLE_VERSIONS))}); "
+            "retrain the model"
         )
     return header
 
@@ -98,7 +102,8 @@ def from_bytes(data: bytes) -> tuple[LinearTextModel, dict[str, Any]]:
     header = read_header(data)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in _ARRAYS}
+            names = _ARRAYS if header["format_version"] >= 2 else _ARRAYS_V1
+            arrays = {name: archive[name] for name in names}
         for name, array in arrays.items():
             if _digest(array) != header["sha256"][name]:
                 raise ModelFormatError(f"checksum mismatch in {name!r}: the file is corrupt")
@@ -113,8 +118,8 @@ def from_bytes(data: bytes) -> tuple[LinearTextModel, dict[str, Any]]:
             arrays["coef"],
             arrays["intercept"],
             float(header["temperature"]),
-            arrays["mix"],
-            arrays["mix_bias"],
+            arrays.get("mix"),
+            arrays.get("mix_bias"),
         )
     except ModelFormatError:
         raise

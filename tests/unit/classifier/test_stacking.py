@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from classifier import model_file
-from classifier.errors import ModelFormatError
 from classifier.linear import LinearTextModel, softmax
 from classifier.stacking import fit_stacker
 from classifier.training import train
@@ -82,10 +81,12 @@ def test_mixing_layer_survives_the_model_file(stacked_model: LinearTextModel) ->
     np.testing.assert_allclose(loaded.proba(text), stacked_model.proba(text))
 
 
-def test_version_1_files_are_refused(stacked_model: LinearTextModel) -> None:
+def test_version_1_files_still_load_without_the_layer(stacked_model: LinearTextModel) -> None:
+    """Models saved before the mixing layer keep serving after an upgrade (identity layer)."""
     data = model_file.to_bytes(stacked_model)
     header = model_file.read_header(data)
     header["format_version"] = 1
+    del header["sha256"]["mix"], header["sha256"]["mix_bias"]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
         for item in zin.namelist():
@@ -93,7 +94,12 @@ def test_version_1_files_are_refused(stacked_model: LinearTextModel) -> None:
                 with zout.open(item, "w") as f:
                     raw = np.frombuffer(json.dumps(header).encode(), np.uint8)
                     np.lib.format.write_array(f, raw, allow_pickle=False)
-            else:
+            elif item not in ("mix.npy", "mix_bias.npy"):
                 zout.writestr(item, zin.read(item))
-    with pytest.raises(ModelFormatError, match="version 1"):
-        model_file.from_bytes(out.getvalue())
+    loaded, _ = model_file.from_bytes(out.getvalue())
+    k = len(stacked_model.labels)
+    np.testing.assert_array_equal(loaded.mix, np.eye(k))
+    plain = LinearTextModel(stacked_model.vectorizer, stacked_model.labels, stacked_model.coef,
+                            stacked_model.intercept, stacked_model.temperature)
+    text = "offre et prix de l abonnement"
+    np.testing.assert_allclose(loaded.proba(text), plain.proba(text), rtol=1e-5)
