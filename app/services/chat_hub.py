@@ -188,7 +188,7 @@ class ChatHub:
             delivered = [c.push(event.data["frame"]) for c in list(peers)]
             if any(delivered):
                 self.spawn(self._delivered(event.data["channel_id"], event.data["message_id"]))
-        elif event.type == "chat.transcript" and event.channel_key:
+        elif event.type in ("chat.transcript", "chat.notice") and event.channel_key:
             for conn in list(self.by_visitor.get((event.channel_key, event.data["visitor"]), ())):
                 conn.push(event.data["frame"])
         elif event.type == "chat.agent_typing" and event.channel_key:

@@ -104,6 +104,10 @@ class ChatSettings:
     callback_channel: str | None = None  # the key of the call-back channel the widget offers
     transcript_channel: str | None = None  # the key of the e-mail channel sending transcripts
     seconds_per_chat: int = 300  # handling time used for the estimated wait until measured
+    # An unanswered chat whose visitor left (no socket) this long ago is abandoned; 0: never.
+    abandon_after_seconds: int = 120
+    # An answered chat without a line either way for this long is resolved; 0: never.
+    idle_resolve_minutes: int = 30
 
     @classmethod
     def parse(cls, config: Mapping[str, Any]) -> ChatSettings:
@@ -133,6 +137,8 @@ class ChatSettings:
             callback_channel=callback,
             transcript_channel=transcript,
             seconds_per_chat=whole_number(config, "seconds_per_chat", 300, 10, 86_400),
+            abandon_after_seconds=whole_number(config, "abandon_after_seconds", 120, 0, 86_400),
+            idle_resolve_minutes=whole_number(config, "idle_resolve_minutes", 30, 0, 10_080),
         )
 
 

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from app import actions
 from app.actions.chat import request_transcript
+from app.actions.chat_lifecycle import visitor_back, visitor_left
 from app.api.deps import Ctx
 from app.api.widget_assets import widget_response
 from app.api.widget_cors import check_origin, cors_headers
@@ -158,6 +159,21 @@ async def chat_socket(websocket: WebSocket, channel_key: str) -> None:
         hub.remove(conn)
         hub.ip_connections.release(slot)
         hub.connections -= 1
+        if conn.interaction_id is not None and not hub.by_interaction.get(conn.interaction_id):
+            # Not awaited here: the handler may be cancelled as the socket goes.
+            hub.spawn(_left(ctx, hub, conn.interaction_id))
+
+
+async def _left(ctx: AppContext, hub: Any, iid: int) -> None:
+    """The last socket of this process for the conversation closed: say the visitor
+    left (a hello on any process clears it; the sweep abandons an unanswered chat
+    left longer than the grace period)."""
+    if hub.by_interaction.get(iid):
+        return  # back already, on this process
+    try:
+        await hub.db(visitor_left, ctx, iid)
+    except Exception:
+        log.warning("could not record that a chat visitor left", exc_info=True)
 
 
 async def _receive(websocket: WebSocket) -> str | bytes:
@@ -205,6 +221,7 @@ async def _converse(ctx: AppContext, hub: Any, found: ChatChannel,
         hub.bind(conn, data.interaction_id, data.audience)
         if data.agent:
             hub.agents[data.interaction_id] = data.agent
+        await hub.db(visitor_back, ctx, data.interaction_id)
     conn.push(protocol.welcome(visitor_tokens.issue(secret, found.id, conn.visitor_id),
                                data.interaction_id, data.history, agent=data.agent,
                                queue=data.queue, **data.hours))
@@ -258,6 +275,8 @@ async def _line(ctx: AppContext, hub: Any, found: ChatChannel, conn: VisitorConn
     conn.push(protocol.ack(line.client_id, result.message_id, result.interaction_id))
     if conn.interaction_id != result.interaction_id or result.new_interaction:
         hub.bind(conn, result.interaction_id)
+        if not result.new_interaction:
+            await hub.db(visitor_back, ctx, result.interaction_id)
         audience, agent, queue = await hub.db(conversation_state, ctx, result.interaction_id,
                                               found.settings)
         if audience is not None:
