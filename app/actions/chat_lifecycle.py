@@ -37,6 +37,7 @@ from channels.chat.config import ChannelConfigError, ChatSettings
 log = logging.getLogger(__name__)
 
 BATCH = 100
+PRESENCE_CHUNK = 500
 LEFT = "visitor_left_at"
 IDLE_OUTCOME = "inactivity"
 # Fixed width, so that stamps compare as text in SQL exactly as they do as times.
@@ -89,6 +90,22 @@ def visitor_back(ctx: AppContext, interaction_id: int) -> None:
         if meta.pop(LEFT, None) is not None:
             interaction.meta = meta
             s.add(interaction)
+
+
+def visitors_present(ctx: AppContext, interaction_ids: list[int]) -> int:
+    """The hub's periodic "still here" for the conversations it has sockets for: a
+    ``visitor_left_at`` written late (a dead socket noticed by another process after
+    the visitor reconnected here) is removed. One indexed read; writes only for those."""
+    left = col(Interaction.meta)[LEFT].as_string()
+    stale: list[int] = []
+    with ctx.read_session() as s:
+        for start in range(0, len(interaction_ids), PRESENCE_CHUNK):
+            chunk = interaction_ids[start:start + PRESENCE_CHUNK]
+            stale += [i for i in s.exec(select(Interaction.id).where(
+                col(Interaction.id).in_(chunk), left.is_not(None))).all() if i is not None]
+    for interaction_id in stale:
+        visitor_back(ctx, interaction_id)
+    return len(stale)
 
 
 # -- the sweeps ----------------------------------------------------------------------------

@@ -137,9 +137,17 @@ class ChatSettings:
             callback_channel=callback,
             transcript_channel=transcript,
             seconds_per_chat=whole_number(config, "seconds_per_chat", 300, 10, 86_400),
-            abandon_after_seconds=whole_number(config, "abandon_after_seconds", 120, 0, 86_400),
+            abandon_after_seconds=_grace(config),
             idle_resolve_minutes=whole_number(config, "idle_resolve_minutes", 30, 0, 10_080),
         )
+
+
+def _grace(config: Mapping[str, Any]) -> int:
+    """0 (never abandon) or at least 30 s: sockets say "still here" every 10 s."""
+    value = config.get("abandon_after_seconds", 120)
+    if value == 0 and not isinstance(value, bool):
+        return 0
+    return whole_number(config, "abandon_after_seconds", 120, 30, 86_400)
 
 
 def validate_chat_config(config: dict[str, Any]) -> dict[str, Any]:

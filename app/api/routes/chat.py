@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from app import actions
 from app.actions.chat import request_transcript
-from app.actions.chat_lifecycle import visitor_back, visitor_left
+from app.actions.chat_lifecycle import visitor_back, visitor_left, visitors_present
 from app.api.deps import Ctx
 from app.api.widget_assets import widget_response
 from app.api.widget_cors import check_origin, cors_headers
@@ -131,6 +131,7 @@ async def chat_socket(websocket: WebSocket, channel_key: str) -> None:
     hub.ensure_started()
     if hub.queue_info is None:
         hub.queue_info = lambda ids: queue_frames(ctx, ids)
+        hub.still_here = lambda ids: visitors_present(ctx, ids)
     found = await _channel(websocket, channel_key)
     if found is None:
         await websocket.close(code=4404, reason="unknown chat channel")

@@ -23,6 +23,7 @@ from app.actions.chat_lifecycle import (
 from app.context import AppContext
 from app.models import Interaction, InteractionEvent
 from app.services.assignment import agent_loads
+from app.services.chat_hub import hub_for
 from app.services.metrics_facts import FACT_COLUMNS, facts_of
 from channels.chat.config import ChannelConfigError, ChatSettings
 from channels.types import Identity, InboundMessage
@@ -186,6 +187,23 @@ def test_settings_are_checked() -> None:
     assert ChatSettings.parse({}).abandon_after_seconds == 120
     assert ChatSettings.parse({}).idle_resolve_minutes == 30
     for bad in ({"abandon_after_seconds": -1}, {"idle_resolve_minutes": "30"},
-                {"idle_resolve_minutes": 10_081}):
+                {"idle_resolve_minutes": 10_081}, {"abandon_after_seconds": 10},
+                {"abandon_after_seconds": False}):
         with pytest.raises(ChannelConfigError):
             ChatSettings.parse(bad)
+
+
+def test_a_late_left_from_another_process_is_undone_while_the_visitor_is_here(
+        ctx: AppContext, client: TestClient) -> None:
+    clock = Clock(ctx)
+    cw = world(ctx)
+    hub_for(client.app).tick_seconds = 0.05
+    with client.websocket_connect(cw.url) as ws:
+        hello(ws)
+        iid = say(ws, "a", "je veux acheter")["interaction_id"]
+        # The visitor's old socket on another process was noticed dead only now.
+        visitor_left(ctx, iid)
+        wait_left(ctx, iid, present=False)  # this process's sockets say "still here"
+        clock.advance(minutes=10)
+        assert abandon_left_chats(ctx) == 0
+        assert row(ctx, iid).status == "assigned"
