@@ -178,7 +178,9 @@ def abandon_left_chats(ctx: AppContext) -> int:
             interaction.assignee_id = None
             interaction.assigned_at = None
             interaction.accepted_at = None
-            interaction.resolved_at = now  # the moment it was abandoned, for the reports
+            # The reports' moment of abandonment is when the visitor went, not when the
+            # grace ran out: the wait and the short-abandon rule (gone within 5 s) need it.
+            interaction.resolved_at = max(left_at, interaction.created_at)
             interaction.updated_at = now
             s.add(interaction)
             s.add(InteractionEvent(
