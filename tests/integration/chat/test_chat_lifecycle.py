@@ -5,6 +5,7 @@ hand as the sweeps' tests do."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -209,3 +210,42 @@ def test_a_late_left_from_another_process_is_undone_while_the_visitor_is_here(
         clock.advance(minutes=10)
         assert abandon_left_chats(ctx) == 0
         assert row(ctx, iid).status == "assigned"
+
+
+def test_two_processes_sweeping_at_once_act_once(ctx: AppContext) -> None:
+    """Each sweep claims its rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and checks
+    them again once locked: chats ending by themselves end once."""
+    clock = Clock(ctx)
+    cw = world(ctx)
+    awa = cw.world.agents["awa"]
+    assert cw.chat.id is not None
+    left, quiet = [actions.ingest(ctx, InboundMessage(
+        channel_id=cw.chat.id, sender=Identity("visitor", f"v-{n}"), text="je veux acheter",
+        provider_id=f"v-{n}:a")).interaction_id for n in (1, 2)]
+    actions.reply(ctx, awa, quiet, "Bonjour")
+    visitor_left(ctx, left)
+    clock.advance(hours=1)
+    with ThreadPoolExecutor(4) as pool:
+        abandoned = list(pool.map(lambda _: abandon_left_chats(ctx), range(4)))
+        resolved = list(pool.map(lambda _: resolve_idle_chats(ctx), range(4)))
+    assert sum(abandoned) == 1 and sum(resolved) == 1
+    assert kinds(ctx, left).count("abandoned") == 1
+    assert kinds(ctx, quiet).count("resolved") == 1
+    assert row(ctx, left).status == "abandoned" and row(ctx, quiet).status == "resolved"
+
+
+def test_a_chat_locked_by_another_process_is_skipped_not_waited_for(ctx: AppContext) -> None:
+    if ctx.dialect != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    clock = Clock(ctx)
+    cw = world(ctx)
+    assert cw.chat.id is not None
+    left = actions.ingest(ctx, InboundMessage(
+        channel_id=cw.chat.id, sender=Identity("visitor", "v-1"), text="je veux acheter",
+        provider_id="v-1:a")).interaction_id
+    visitor_left(ctx, left)
+    clock.advance(hours=1)
+    with ctx.transaction() as tx:  # another process's sweep holds it
+        tx.session.get(Interaction, left, with_for_update=True)
+        assert abandon_left_chats(ctx) == 0
+    assert abandon_left_chats(ctx) == 1
