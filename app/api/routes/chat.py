@@ -165,6 +165,15 @@ async def chat_socket(websocket: WebSocket, channel_key: str) -> None:
             hub.spawn(_left(ctx, hub, conn.interaction_id))
 
 
+async def _back(ctx: AppContext, hub: Any, iid: int) -> None:
+    """The visitor is here: a "left" of an earlier socket is undone (else the hub's
+    next "still here" does it)."""
+    try:
+        await hub.db(visitor_back, ctx, iid)
+    except SQLAlchemyError:
+        log.warning("could not record that a chat visitor is back", exc_info=True)
+
+
 async def _left(ctx: AppContext, hub: Any, iid: int) -> None:
     """The last socket of this process for the conversation closed: say the visitor
     left (a hello on any process clears it; the sweep abandons an unanswered chat
@@ -222,11 +231,12 @@ async def _converse(ctx: AppContext, hub: Any, found: ChatChannel,
         hub.bind(conn, data.interaction_id, data.audience)
         if data.agent:
             hub.agents[data.interaction_id] = data.agent
-        await hub.db(visitor_back, ctx, data.interaction_id)
     conn.push(protocol.welcome(visitor_tokens.issue(secret, found.id, conn.visitor_id),
                                data.interaction_id, data.history, agent=data.agent,
                                queue=data.queue, **data.hours))
     conn.last_queue = data.queue
+    if data.interaction_id is not None:
+        await _back(ctx, hub, data.interaction_id)
     while not conn.closed:
         raw = await _receive(websocket)
         try:
@@ -277,7 +287,7 @@ async def _line(ctx: AppContext, hub: Any, found: ChatChannel, conn: VisitorConn
     if conn.interaction_id != result.interaction_id or result.new_interaction:
         hub.bind(conn, result.interaction_id)
         if not result.new_interaction:
-            await hub.db(visitor_back, ctx, result.interaction_id)
+            await _back(ctx, hub, result.interaction_id)
         audience, agent, queue = await hub.db(conversation_state, ctx, result.interaction_id,
                                               found.settings)
         if audience is not None:
