@@ -105,6 +105,7 @@ class ChatHub:
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[Any]] = set()
         self.queue_info: Callable[[list[int]], dict[int, dict[str, Any]]] | None = None
+        self.still_here: Callable[[list[int]], int] | None = None
 
     # -- life -----------------------------------------------------------------
     def ensure_started(self) -> None:
@@ -188,7 +189,7 @@ class ChatHub:
             delivered = [c.push(event.data["frame"]) for c in list(peers)]
             if any(delivered):
                 self.spawn(self._delivered(event.data["channel_id"], event.data["message_id"]))
-        elif event.type == "chat.transcript" and event.channel_key:
+        elif event.type in ("chat.transcript", "chat.notice") and event.channel_key:
             for conn in list(self.by_visitor.get((event.channel_key, event.data["visitor"]), ())):
                 conn.push(event.data["frame"])
         elif event.type == "chat.agent_typing" and event.channel_key:
@@ -224,9 +225,16 @@ class ChatHub:
                           self.ctx, channel_id, "delivered")
 
     async def _tick(self) -> None:
-        """Tell visitors still waiting where they stand, now and then."""
+        """Tell visitors still waiting where they stand, now and then; and say again
+        that the visitors here are here (a late "left" of another process is undone
+        well within the abandonment grace)."""
         while True:
             await asyncio.sleep(self.tick_seconds)
+            if self.still_here is not None and self.by_interaction:
+                try:
+                    await self.db(self.still_here, list(self.by_interaction))
+                except Exception:
+                    log.warning("visitor presence not confirmed", exc_info=True)
             waiting = [iid for iid, a in self.audiences.items() if a.status == "queued"]
             if not waiting or self.queue_info is None:
                 continue

@@ -10,6 +10,7 @@ import logging
 from starlette.concurrency import run_in_threadpool
 
 from app.actions.chat import queue_transcripts
+from app.actions.chat_lifecycle import abandon_left_chats, resolve_idle_chats
 from app.actions.dispatch import dispatch_waiting
 from app.actions.learning import retrain_due
 from app.actions.sweeps import mark_sla_breaches, take_back_unaccepted
@@ -72,8 +73,8 @@ class Workers:
     async def _dispatch_loop(self) -> None:
         interval = self.ctx.settings.dispatch_interval_seconds
         while not self._stopping.is_set():
-            for sweep in (take_back_unaccepted, mark_sla_breaches, dispatch_waiting,
-                          queue_transcripts):
+            for sweep in (abandon_left_chats, resolve_idle_chats, take_back_unaccepted,
+                          mark_sla_breaches, dispatch_waiting, queue_transcripts):
                 try:
                     await run_in_threadpool(sweep, self.ctx)
                 except Exception:

@@ -104,6 +104,10 @@ class ChatSettings:
     callback_channel: str | None = None  # the key of the call-back channel the widget offers
     transcript_channel: str | None = None  # the key of the e-mail channel sending transcripts
     seconds_per_chat: int = 300  # handling time used for the estimated wait until measured
+    # An unanswered chat whose visitor left (no socket) this long ago is abandoned; 0: never.
+    abandon_after_seconds: int = 120
+    # An answered chat without a line either way for this long is resolved; 0: never.
+    idle_resolve_minutes: int = 30
 
     @classmethod
     def parse(cls, config: Mapping[str, Any]) -> ChatSettings:
@@ -133,7 +137,17 @@ class ChatSettings:
             callback_channel=callback,
             transcript_channel=transcript,
             seconds_per_chat=whole_number(config, "seconds_per_chat", 300, 10, 86_400),
+            abandon_after_seconds=_grace(config),
+            idle_resolve_minutes=whole_number(config, "idle_resolve_minutes", 30, 0, 10_080),
         )
+
+
+def _grace(config: Mapping[str, Any]) -> int:
+    """0 (never abandon) or at least 30 s: sockets say "still here" every 10 s."""
+    value = config.get("abandon_after_seconds", 120)
+    if value == 0 and not isinstance(value, bool):
+        return 0
+    return whole_number(config, "abandon_after_seconds", 120, 30, 86_400)
 
 
 def validate_chat_config(config: dict[str, Any]) -> dict[str, Any]:

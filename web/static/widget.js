@@ -316,6 +316,8 @@
       queue(f);
     } else if (f.type === "closed") {
       agentName = null; say(T.ended);
+    } else if (f.type === "system") {
+      agentName = null; say(f.text || T.ended);
     } else if (f.type === "transcript") {
       say(fmt(f.status === "failed" ? T.txFail : f.status === "requested" ? T.txSent : T.txDone,
         { e: f.email }));

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from app import actions
 from app.actions.chat import request_transcript
+from app.actions.chat_lifecycle import visitor_back, visitor_left, visitors_present
 from app.api.deps import Ctx
 from app.api.widget_assets import widget_response
 from app.api.widget_cors import check_origin, cors_headers
@@ -130,6 +131,7 @@ async def chat_socket(websocket: WebSocket, channel_key: str) -> None:
     hub.ensure_started()
     if hub.queue_info is None:
         hub.queue_info = lambda ids: queue_frames(ctx, ids)
+        hub.still_here = lambda ids: visitors_present(ctx, ids)
     found = await _channel(websocket, channel_key)
     if found is None:
         await websocket.close(code=4404, reason="unknown chat channel")
@@ -158,6 +160,30 @@ async def chat_socket(websocket: WebSocket, channel_key: str) -> None:
         hub.remove(conn)
         hub.ip_connections.release(slot)
         hub.connections -= 1
+        if conn.interaction_id is not None and not hub.by_interaction.get(conn.interaction_id):
+            # Not awaited here: the handler may be cancelled as the socket goes.
+            hub.spawn(_left(ctx, hub, conn.interaction_id))
+
+
+async def _back(ctx: AppContext, hub: Any, iid: int) -> None:
+    """The visitor is here: a "left" of an earlier socket is undone (else the hub's
+    next "still here" does it)."""
+    try:
+        await hub.db(visitor_back, ctx, iid)
+    except SQLAlchemyError:
+        log.warning("could not record that a chat visitor is back", exc_info=True)
+
+
+async def _left(ctx: AppContext, hub: Any, iid: int) -> None:
+    """The last socket of this process for the conversation closed: say the visitor
+    left (a hello on any process clears it; the sweep abandons an unanswered chat
+    left longer than the grace period)."""
+    if hub.by_interaction.get(iid):
+        return  # back already, on this process
+    try:
+        await hub.db(visitor_left, ctx, iid)
+    except Exception:
+        log.warning("could not record that a chat visitor left", exc_info=True)
 
 
 async def _receive(websocket: WebSocket) -> str | bytes:
@@ -209,6 +235,8 @@ async def _converse(ctx: AppContext, hub: Any, found: ChatChannel,
                                data.interaction_id, data.history, agent=data.agent,
                                queue=data.queue, **data.hours))
     conn.last_queue = data.queue
+    if data.interaction_id is not None:
+        await _back(ctx, hub, data.interaction_id)
     while not conn.closed:
         raw = await _receive(websocket)
         try:
@@ -258,6 +286,8 @@ async def _line(ctx: AppContext, hub: Any, found: ChatChannel, conn: VisitorConn
     conn.push(protocol.ack(line.client_id, result.message_id, result.interaction_id))
     if conn.interaction_id != result.interaction_id or result.new_interaction:
         hub.bind(conn, result.interaction_id)
+        if not result.new_interaction:
+            await _back(ctx, hub, result.interaction_id)
         audience, agent, queue = await hub.db(conversation_state, ctx, result.interaction_id,
                                               found.settings)
         if audience is not None:
