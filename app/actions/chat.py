@@ -22,6 +22,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from app.actions.outbox import enqueue_system_email
 from app.context import AppContext, Transaction
 from app.errors import NotFound
 from app.events import Event
@@ -32,7 +33,6 @@ from app.models import (
     Interaction,
     InteractionEvent,
     Message,
-    OutboxItem,
     Tenant,
     TranscriptRequest,
     User,
@@ -41,7 +41,6 @@ from app.serializers import message_dict
 from app.services import transcripts
 from app.services.identities import normalize_email
 from channels.chat.config import ChannelConfigError, ChatSettings
-from channels.email import outbound_message_id
 from channels.types import ChannelConfig
 
 log = logging.getLogger(__name__)
@@ -250,19 +249,8 @@ def _queue(ctx: AppContext, tx: Transaction, request: TranscriptRequest,
         meta={"transcript_request": request.id, "to": request.email, "ref": ref,
               "subject_as_is": True, "auto_submitted": True, "language": written.language,
               "through_message_id": rows[-1].id if rows else 0})
-    s.add(message)
-    s.flush()
-    assert message.id is not None
-    try:
-        mid = outbound_message_id(_config(ctx, email_channel), message.id, interaction.id)
-        message.provider_id = mid
-        message.meta = {**message.meta, "message_id_header": mid}
-    except ValueError:
-        pass  # misconfigured channel: the outbox reports it
-    s.add(message)
-    s.add(OutboxItem(tenant_id=interaction.tenant_id, message_id=message.id,
-                     channel_id=email_channel.id, next_attempt_at=now, created_at=now,
-                     updated_at=now))
+    enqueue_system_email(s, _config(ctx, email_channel), message, interaction.id,
+                         interaction.tenant_id, now)
     request.status = "queued"
     request.message_id = message.id
     s.add(request)

@@ -23,11 +23,11 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from app.actions.outbox import enqueue_system_email
 from app.context import AppContext
 from app.events import Event
-from app.models import Interaction, Message, OutboxItem, Tenant
+from app.models import Interaction, Message, Tenant
 from app.serializers import message_dict
-from channels.email import outbound_message_id
 from channels.types import ChannelConfig, InboundMessage
 
 log = logging.getLogger(__name__)
@@ -114,19 +114,7 @@ def send_auto_ack(ctx: AppContext, channel: ChannelConfig, interaction_id: int,
                           delivery_status="queued", created_at=now,
                           meta={"auto_ack": True, "auto_submitted": True, "ref": ref, "to": to,
                                 "language": language})
-        s.add(message)
-        s.flush()
-        assert message.id is not None
-        try:
-            mid = outbound_message_id(channel, message.id, interaction_id)
-            message.provider_id = mid
-            message.meta = {**message.meta, "message_id_header": mid}
-        except ValueError:
-            pass  # misconfigured channel: the outbox reports it
-        s.add(message)
-        s.add(OutboxItem(tenant_id=interaction.tenant_id, message_id=message.id,
-                         channel_id=channel.id, next_attempt_at=now, created_at=now,
-                         updated_at=now))
+        enqueue_system_email(s, channel, message, interaction_id, interaction.tenant_id, now)
         tx.emit(Event(type="message.created", tenant_id=interaction.tenant_id,
                       data=message_dict(message), interaction_id=interaction_id,
                       skill_group_id=interaction.skill_group_id,

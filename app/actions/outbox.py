@@ -23,11 +23,30 @@ from app.models import (
     User,
 )
 from app.serializers import message_dict
+from channels.email import outbound_message_id
 from channels.types import Attachment as ChannelAttachment
 from channels.types import ChannelConfig, OutboundMessage, SendError, SendResult
 
 # Delivery status only moves forward; a late "sent" never hides a "delivered".
 _RANK = {"queued": 0, "sent": 1, "delivered": 2, "failed": 3}
+
+
+def enqueue_system_email(s: Session, channel: ChannelConfig, message: Message,
+                         interaction_id: int, tenant_id: int, now: datetime) -> None:
+    """Put an e-mail the system wrote (acknowledgement, transcript) in the outbox, with the
+    signed Message-ID a reply to it will be threaded by."""
+    s.add(message)
+    s.flush()
+    assert message.id is not None
+    try:
+        mid = outbound_message_id(channel, message.id, interaction_id)
+        message.provider_id = mid
+        message.meta = {**message.meta, "message_id_header": mid}
+    except ValueError:
+        pass  # misconfigured channel: the outbox reports it
+    s.add(message)
+    s.add(OutboxItem(tenant_id=tenant_id, message_id=message.id, channel_id=channel.id,
+                     next_attempt_at=now, created_at=now, updated_at=now))
 
 
 @dataclass(frozen=True, slots=True)
