@@ -37,7 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.no_workers:
         settings.workers = False
     ctx = build_context(settings)
-    app = create_app(ctx)
+    app = create_app(ctx, freeze_startup=True)
     console.print(f"Teranga on http://{args.host}:{args.port} ({ctx.dialect})")
     configure_logging(settings.log_json, getattr(logging, args.log_level.upper(), logging.INFO))
     # Our own access log carries the request id; uvicorn's would say it twice.

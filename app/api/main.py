@@ -44,7 +44,10 @@ from channels.sms.base import WebhookError
 log = logging.getLogger(__name__)
 
 
-def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) -> FastAPI:
+def create_app(ctx: AppContext | None = None, *, workers: bool | None = None,
+               freeze_startup: bool = False) -> FastAPI:
+    """``freeze_startup``: a long-running server (``teranga serve``) freezes what
+    start-up built out of the garbage collector's full passes (``app.gc_tuning``)."""
     ctx = ctx or build_context()
     run_workers = ctx.settings.workers if workers is None else workers
 
@@ -63,6 +66,10 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None) ->
             await runner.start()
         app.state.workers = runner
         app.state.relay = relay
+        if freeze_startup:
+            from app.gc_tuning import freeze_startup_objects
+
+            freeze_startup_objects()
         try:
             yield
         finally:
