@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook import make_database, start_servers  # noqa: E402
+from bench.webhook import cpu_seconds, make_database, start_servers  # noqa: E402
 
 
 def seed(url: str) -> tuple[str, str]:
@@ -183,12 +183,15 @@ async def run(args: argparse.Namespace, port: int, pid: int, key: str, token: st
     # Warm-up, not measured: each active visitor's first line opens its conversation
     # (classification, routing); what follows is the steady flow of a chat.
     await line_load(active, args.rate, len(active) / args.rate, prefix="w")
+    cpu0 = cpu_seconds([pid])
     latencies, conversations, failed = await line_load(active, args.rate, args.seconds)
+    cpu_ms_per_line = (cpu_seconds([pid]) - cpu0) * 1000 / max(1, len(latencies))
     ms = [x * 1000 for x in latencies]
     rss_load = rss_mb(pid)
     print(f"round trip (line -> ack) at {args.rate:.0f} lines/s with {len(visitors)} sockets "
           f"open: p50 {statistics.median(ms):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, "
-          f"max {max(ms):.1f} ms; RSS {rss_load:.0f} MB")
+          f"max {max(ms):.1f} ms; RSS {rss_load:.0f} MB; server CPU {cpu_ms_per_line:.2f} ms "
+          "per line")
 
     pairs = [(active[int(i)], iid) for i, iid in conversations.items()][: args.replies]
     agent_ms = [x * 1000 for x in await agent_replies(
@@ -212,6 +215,7 @@ async def run(args: argparse.Namespace, port: int, pid: int, key: str, token: st
         "ack_p50_ms": round(statistics.median(ms), 2),
         "ack_p99_ms": round(percentile(ms, 0.99), 2),
         "ack_max_ms": round(max(ms), 2),
+        "server_cpu_ms_per_line": round(cpu_ms_per_line, 3),
         "agent_replies_received": len([x for x in agent_ms if x == x]),
         "agent_to_visitor_p50_ms": round(statistics.median(agent_ms), 2),
         "agent_to_visitor_p99_ms": round(percentile(agent_ms, 0.99), 2),

@@ -85,6 +85,10 @@ class _Thread:
     created: bool
     before: dict[str, Any]  # column values as read (empty for a new one)
     assignee_name: str | None = None
+    # The work (re)joined the queue with this message: new, reopened, woken, or the
+    # customer answered. Only then is it offered here; work already waiting keeps its
+    # place, so a customer who writes again does not jump ahead of those who wait.
+    requeued: bool = False
 
 
 def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
@@ -121,7 +125,7 @@ def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
             row.meta = {**row.meta, "spam_suspected": True}
         closed_notice = _after_hours(row, entry, now) if thread.created else None
         offer = assignment.offer_row(conn, row, now, entry.config) \
-            if row.status == "queued" else None
+            if row.status == "queued" and (thread.created or thread.requeued) else None
         if thread.created:
             q.insert_interaction(conn, row)
         else:
@@ -254,12 +258,14 @@ def _thread(
                 row.meta = {k: v for k, v in row.meta.items()
                             if k not in ("snoozed_until", "snoozed_by")}
                 row.queued_at = _due(msg, now)
+                thread.requeued = True
                 history.append({"kind": "woken", "created_at": now,
                                 "data": {"by": "customer"}})
             elif row.status == "waiting_customer":
                 # The customer answered: the work is back with its agent, or the queue.
                 row.status = "assigned" if row.assignee_id else "queued"
                 if row.status == "queued":
+                    thread.requeued = True
                     row.queued_at = _due(msg, now)
                     queueing.set_sla_due(row, config)
             elif row.status == "queued" and msg.requested_at is not None:
@@ -272,6 +278,7 @@ def _thread(
             row.resolved_at = None
             row.assignee_id = None
             row.queued_at = _due(msg, now)
+            thread.requeued = True
             history.append({"kind": "reopened", "created_at": now, "data": {}})
             queueing.set_sla_due(row, config)
             return thread
