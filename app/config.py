@@ -25,8 +25,9 @@ class Settings(BaseSettings):
     # How long a process may route with a copy of a channel's tenant, groups and rules
     # before reading them again (edits made in the same process apply at once).
     config_cache_seconds: float = 2.0
-    # Webhook ingests running at once in one process (0: no limit); see webhooks.py.
-    ingest_concurrency: int = 4
+    # Inbound messages (webhooks, chat lines) arriving together are written in one
+    # transaction, at most this many (group commit, app/services/group_commit.py).
+    ingest_batch_max: int = 32
 
     # Outbox: retries with exponential backoff, then the message is marked failed.
     outbox_max_attempts: int = 8

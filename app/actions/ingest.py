@@ -55,12 +55,7 @@ class IngestResult:
 
 
 def ingest(ctx: AppContext, msg: InboundMessage) -> IngestResult:
-    if len(msg.text) > ctx.settings.max_text_chars:
-        raise Invalid(f"text is longer than {ctx.settings.max_text_chars} characters")
-    # "4" in answer to a satisfaction survey is a score, not a new request.
-    from app.actions.csat import take_sms_survey_reply  # csat imports this module
-
-    taken = take_sms_survey_reply(ctx, msg)
+    taken = check_and_take_survey_reply(ctx, msg)
     if taken is not None:
         return taken
     for attempt in range(RACE_RETRIES):
@@ -71,10 +66,25 @@ def ingest(ctx: AppContext, msg: InboundMessage) -> IngestResult:
                 raise
             log.info("ingest race on channel %s, retrying", msg.channel_id)
             continue
-        counter = METRICS.duplicates if result.duplicate else METRICS.ingested
-        counter.labels(result.channel_kind).inc()
+        count(result)
         return result
     raise AssertionError("unreachable")
+
+
+def check_and_take_survey_reply(ctx: AppContext, msg: InboundMessage) -> IngestResult | None:
+    """What comes before the transaction: the length limit (``Invalid``), and an SMS
+    answering a satisfaction survey ("4" is a score, not a new request), which is
+    recorded in its own transaction and returned."""
+    if len(msg.text) > ctx.settings.max_text_chars:
+        raise Invalid(f"text is longer than {ctx.settings.max_text_chars} characters")
+    from app.actions.csat import take_sms_survey_reply  # csat imports this module
+
+    return take_sms_survey_reply(ctx, msg)
+
+
+def count(result: IngestResult) -> None:
+    counter = METRICS.duplicates if result.duplicate else METRICS.ingested
+    counter.labels(result.channel_kind).inc()
 
 
 @dataclass
@@ -92,79 +102,85 @@ class _Thread:
 
 
 def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
+    with ctx.transaction() as tx:
+        return ingest_in(ctx, tx, msg)
+
+
+def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestResult:
+    """The work of ``ingest`` inside a transaction the caller holds (one message of
+    a group commit: ``app.actions.ingest_batch``)."""
     entry = ctx.config_cache.by_id(msg.channel_id)
     if entry is None or not entry.channel.is_active:
         raise NotFound("unknown or inactive channel")
     channel, tenant = entry.channel, entry.tenant
     assert channel.id is not None and tenant.id is not None
-    with ctx.transaction() as tx:
-        conn = tx.session.connection()
-        if msg.provider_id:
-            seen = conn.execute(q.DUPLICATE, {"tenant_id": tenant.id, "channel_id": channel.id,
-                                              "provider_id": msg.provider_id}).first()
-            if seen is not None:
-                return IngestResult(message_id=seen[0], interaction_id=seen[1], duplicate=True,
-                                    channel_kind=channel.kind)
-        now = ctx.clock()
-        contact, address, new_contact = _resolve_contact(
-            conn, tenant.id, tenant.default_region, msg.sender, msg.other_identities, now,
-            trusted=bool(msg.meta.get("sender_not_phone")))
-        history: list[dict[str, Any]] = []
-        thread = _thread(ctx, tx, conn, entry, contact, new_contact, msg, now, history)
-        row = thread.row
-        if thread.created:
-            row.meta = {**row.meta, "customer_address": address}
-        row.last_message_at = now
-        row.updated_at = now
-        if entry.channel.kind == "sms" and msg.meta.get("keyword") in ("opt_out", "opt_in"):
-            _record_opt(conn, contact, history, opted_out=msg.meta["keyword"] == "opt_out",
-                        now=now)
-        message_meta = _with_spam_verdict(entry.channel.kind, msg)
-        if message_meta.get("spam", {}).get("flagged"):
-            # Flag, never drop: the agent sees the warning and decides.
-            row.meta = {**row.meta, "spam_suspected": True}
-        closed_notice = _after_hours(row, entry, now) if thread.created else None
-        offer = assignment.offer_row(conn, row, now, entry.config) \
-            if row.status == "queued" and (thread.created or thread.requeued) else None
-        if thread.created:
-            q.insert_interaction(conn, row)
-        else:
-            q.update_interaction(conn, row, thread.before)
-        assert row.id is not None
-        html = sanitize_html(msg.html) if msg.html else None
-        message_id = q.insert_message(conn, {
-            "tenant_id": tenant.id, "interaction_id": row.id, "channel_id": channel.id,
-            "direction": "in", "kind": "message", "text": msg.text,
-            "html": html, "subject": msg.subject,
-            "provider_id": msg.provider_id, "delivery_status": None, "delivery_error": None,
-            "author_id": None, "created_at": now, "meta": message_meta,
-        })
-        if ctx.config_cache.health_due(entry, now, HEALTH_STRIDE.total_seconds()):
-            # Every message of a channel would otherwise queue on this one row's lock.
-            conn.execute(q.TOUCH_CHANNEL, {"channel_id": channel.id, "v_at": now})
-        lines = [{"tenant_id": tenant.id, "interaction_id": row.id, **h} for h in history]
-        if closed_notice is not None:
-            # Through the ORM service, in the order the history has always had.
-            q.insert_history(conn, lines)
-            lines = []
-            orm_row = tx.session.get(Interaction, row.id)
-            assert orm_row is not None
-            auto_reply.queue_closed_notice(tx, tenant, channel, orm_row,
-                                           closed_notice.reopens_at, now)
-            tx.session.flush()
-        if offer is not None:
-            lines.append({"tenant_id": tenant.id, "interaction_id": row.id, **offer.history})
+    conn = tx.session.connection()
+    if msg.provider_id:
+        seen = conn.execute(q.DUPLICATE, {"tenant_id": tenant.id, "channel_id": channel.id,
+                                          "provider_id": msg.provider_id}).first()
+        if seen is not None:
+            return IngestResult(message_id=seen[0], interaction_id=seen[1], duplicate=True,
+                                channel_kind=channel.kind)
+    now = ctx.clock()
+    contact, address, new_contact = _resolve_contact(
+        conn, tenant.id, tenant.default_region, msg.sender, msg.other_identities, now,
+        trusted=bool(msg.meta.get("sender_not_phone")))
+    history: list[dict[str, Any]] = []
+    thread = _thread(ctx, tx, conn, entry, contact, new_contact, msg, now, history)
+    row = thread.row
+    if thread.created:
+        row.meta = {**row.meta, "customer_address": address}
+    row.last_message_at = now
+    row.updated_at = now
+    if entry.channel.kind == "sms" and msg.meta.get("keyword") in ("opt_out", "opt_in"):
+        _record_opt(conn, contact, history, opted_out=msg.meta["keyword"] == "opt_out",
+                    now=now)
+    message_meta = _with_spam_verdict(entry.channel.kind, msg)
+    if message_meta.get("spam", {}).get("flagged"):
+        # Flag, never drop: the agent sees the warning and decides.
+        row.meta = {**row.meta, "spam_suspected": True}
+    closed_notice = _after_hours(row, entry, now) if thread.created else None
+    offer = assignment.offer_row(conn, row, now, entry.config) \
+        if row.status == "queued" and (thread.created or thread.requeued) else None
+    if thread.created:
+        q.insert_interaction(conn, row)
+    else:
+        q.update_interaction(conn, row, thread.before)
+    assert row.id is not None
+    html = sanitize_html(msg.html) if msg.html else None
+    message_id = q.insert_message(conn, {
+        "tenant_id": tenant.id, "interaction_id": row.id, "channel_id": channel.id,
+        "direction": "in", "kind": "message", "text": msg.text,
+        "html": html, "subject": msg.subject,
+        "provider_id": msg.provider_id, "delivery_status": None, "delivery_error": None,
+        "author_id": None, "created_at": now, "meta": message_meta,
+    })
+    if ctx.config_cache.health_due(entry, now, HEALTH_STRIDE.total_seconds()):
+        # Every message of a channel would otherwise queue on this one row's lock.
+        conn.execute(q.TOUCH_CHANNEL, {"channel_id": channel.id, "v_at": now})
+    lines = [{"tenant_id": tenant.id, "interaction_id": row.id, **h} for h in history]
+    if closed_notice is not None:
+        # Through the ORM service, in the order the history has always had.
         q.insert_history(conn, lines)
-        _emit(tx, entry, row, contact, thread, offer,
-              MessageRow(id=message_id, interaction_id=row.id, direction="in", kind="message",
-                         text=msg.text, html=html, subject=msg.subject, created_at=now))
-        return IngestResult(
-            message_id=message_id,
-            interaction_id=row.id,
-            new_interaction=thread.created,
-            assignee_id=row.assignee_id,
-            channel_kind=channel.kind,
-        )
+        lines = []
+        orm_row = tx.session.get(Interaction, row.id)
+        assert orm_row is not None
+        auto_reply.queue_closed_notice(tx, tenant, channel, orm_row,
+                                       closed_notice.reopens_at, now)
+        tx.session.flush()
+    if offer is not None:
+        lines.append({"tenant_id": tenant.id, "interaction_id": row.id, **offer.history})
+    q.insert_history(conn, lines)
+    _emit(tx, entry, row, contact, thread, offer,
+          MessageRow(id=message_id, interaction_id=row.id, direction="in", kind="message",
+                     text=msg.text, html=html, subject=msg.subject, created_at=now))
+    return IngestResult(
+        message_id=message_id,
+        interaction_id=row.id,
+        new_interaction=thread.created,
+        assignee_id=row.assignee_id,
+        channel_kind=channel.kind,
+    )
 
 
 def _resolve_contact(

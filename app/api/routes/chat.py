@@ -2,7 +2,8 @@
 script ``GET /widget.js``, the widget's settings, and agents' typing indicator.
 
 The socket speaks the contract's protocol (``channels.chat.protocol``). Each visitor
-line goes through ``app.actions.ingest``; its ``client_id`` becomes the message's
+line goes through ``app.actions.ingest``, in a group commit with the lines arriving
+with it (``app.services.group_commit``); its ``client_id`` becomes the message's
 provider id, namespaced by visitor, so a line resent after a reconnect is stored once.
 """
 
@@ -18,7 +19,6 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from app import actions
 from app.actions.chat import request_transcript
 from app.actions.chat_lifecycle import visitor_back, visitor_left, visitors_present
 from app.api.deps import Ctx
@@ -38,6 +38,7 @@ from app.services.chat_queries import (
     queue_frames,
     welcome_data,
 )
+from app.services.group_commit import group_commit
 from channels.chat import protocol
 from channels.chat.config import origin_allowed
 from channels.types import Identity, InboundMessage
@@ -274,7 +275,7 @@ async def _line(ctx: AppContext, hub: Any, found: ChatChannel, conn: VisitorConn
         other_identities=tuple(others), interaction_id=conn.interaction_id,
         meta={"client_id": line.client_id})
     try:
-        result = await hub.db(actions.ingest, ctx, message)
+        result = await group_commit(ctx).ingest(message)
     except ActionError as exc:
         conn.push({**protocol.error(exc.detail), "client_id": line.client_id})
         return

@@ -8,8 +8,6 @@ right now (the gateway retries later).
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,6 +24,7 @@ from app.context import AppContext
 from app.errors import Invalid, NotFound
 from app.models import Channel
 from app.services.cache import ChannelEntry
+from app.services.group_commit import group_commit
 from channels.sms import inbound
 from channels.sms.base import WebhookRequest
 from channels.sms.registry import SLUGS, UnknownProviderError, provider_name
@@ -99,31 +98,9 @@ async def webhook_request(request: Request) -> WebhookRequest:
     )
 
 
-# Ingests running at once per process (per event loop). Each is CPU-bound Python
-# between short database waits: past a few, more threads only take the GIL from
-# each other (and from the event loop) and every request gets slower. Waiting
-# requests queue here, on the loop, at no cost.
-_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = \
-    weakref.WeakKeyDictionary()
-
-
-def _ingest_slots(ctx: AppContext) -> asyncio.Semaphore | None:
-    limit = ctx.settings.ingest_concurrency
-    if limit <= 0:
-        return None
-    loop = asyncio.get_running_loop()
-    slots = _slots.get(loop)
-    if slots is None:
-        slots = _slots[loop] = asyncio.Semaphore(limit)
-    return slots
-
-
 async def ingest(ctx: AppContext, message: InboundMessage) -> actions.IngestResult:
-    slots = _ingest_slots(ctx)
-    if slots is None:
-        return await run_in_threadpool(actions.ingest, ctx, message)
-    async with slots:
-        return await run_in_threadpool(actions.ingest, ctx, message)
+    """Durable before the answer: the message's group commit has happened."""
+    return await group_commit(ctx).ingest(message)
 
 
 async def receive_sms(ctx: AppContext, provider: str, key: str, request: Request

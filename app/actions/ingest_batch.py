@@ -1,0 +1,65 @@
+"""``ingest_many``: several inbound messages in one transaction (group commit).
+
+Messages that arrive together (chat lines from many visitors, a gateway's concurrent
+webhook posts) share one commit and one trip to a worker thread: in process that is
+~40 % less CPU per message at 16 a batch on SQLite (``bench/ingest_inprocess.py
+--batch 16``). Each message is written exactly as ``ingest`` writes it; the events
+of all of them are published after the one commit, in order.
+
+One bad message never takes the others down: if anything fails inside the shared
+transaction, it is rolled back whole and every message is ingested again on its own,
+each with its own result or error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from app.actions.ingest import IngestResult, check_and_take_survey_reply, count, ingest, ingest_in
+from app.context import AppContext
+from channels.types import InboundMessage
+
+log = logging.getLogger(__name__)
+
+Outcome = IngestResult | Exception
+
+
+def ingest_many(ctx: AppContext, messages: Sequence[InboundMessage]) -> list[Outcome]:
+    """One outcome per message, in order: its ``IngestResult``, or the exception
+    ``ingest`` would have raised for it alone."""
+    outcomes: list[Outcome | None] = [None] * len(messages)
+    batch: list[int] = []
+    for i, msg in enumerate(messages):
+        try:
+            taken = check_and_take_survey_reply(ctx, msg)
+        except Exception as exc:  # its own error, not its neighbours'
+            outcomes[i] = exc
+            continue
+        if taken is not None:
+            outcomes[i] = taken
+        else:
+            batch.append(i)
+    if len(batch) == 1:
+        outcomes[batch[0]] = _alone(ctx, messages[batch[0]])
+    elif batch:
+        try:
+            with ctx.transaction() as tx:
+                together = [ingest_in(ctx, tx, messages[i]) for i in batch]
+        except Exception as exc:  # each message then answers for itself
+            log.info("group commit of %d messages failed (%s); ingesting one by one",
+                     len(batch), exc.__class__.__name__)
+            for i in batch:
+                outcomes[i] = _alone(ctx, messages[i])
+        else:
+            for i, result in zip(batch, together, strict=True):
+                count(result)
+                outcomes[i] = result
+    return [o if o is not None else RuntimeError("not ingested") for o in outcomes]
+
+
+def _alone(ctx: AppContext, msg: InboundMessage) -> Outcome:
+    try:
+        return ingest(ctx, msg)
+    except Exception as exc:  # handed to the message's own caller
+        return exc

@@ -1,0 +1,106 @@
+"""Group commit: messages arriving together share one transaction, each still gets
+its own answer, and one bad message never takes the others down."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlmodel import col, func, select
+
+from app import actions
+from app.actions.ingest import IngestResult
+from app.actions.ingest_batch import ingest_many
+from app.context import AppContext
+from app.errors import Invalid, NotFound
+from app.events import Event
+from app.models import Channel, Interaction, Message
+from app.services.group_commit import GroupCommit, group_commit
+from channels.types import Identity, InboundMessage
+from tests.factories import make_world
+
+
+def sms(channel_id: int | None, phone: str, text: str, pid: str) -> InboundMessage:
+    assert channel_id is not None
+    return InboundMessage(channel_id=channel_id, sender=Identity("phone", phone), text=text,
+                          provider_id=pid, meta={"provider": "generic"})
+
+
+def stored(ctx: AppContext) -> list[tuple[str | None, str]]:
+    with ctx.read_session() as s:
+        return [(m.provider_id, m.text) for m in
+                s.exec(select(Message).where(Message.direction == "in")
+                       .order_by(col(Message.id))).all()]
+
+
+async def test_a_batch_is_stored_once_with_each_answer_in_order(ctx: AppContext) -> None:
+    w = make_world(ctx)
+    actions.set_presence(ctx, w.agents["awa"], "available")
+    sub = ctx.bus.subscribe()
+    batch = [sms(w.channel.id, "+221771000001", "prix du riz", "g1"),
+             sms(w.channel.id, "+221771000002", "ma box est en panne", "g2"),
+             sms(w.channel.id, "+221771000001", "encore moi", "g3"),   # same customer
+             sms(w.channel.id, "+221771000002", "ma box est en panne", "g2")]  # resent
+    outcomes = await asyncio.to_thread(ingest_many, ctx, batch)
+    assert all(isinstance(o, IngestResult) for o in outcomes)
+    first, second, third, again = outcomes
+    assert isinstance(first, IngestResult) and isinstance(third, IngestResult)
+    assert isinstance(second, IngestResult) and isinstance(again, IngestResult)
+    assert first.new_interaction and second.new_interaction and not third.new_interaction
+    assert third.interaction_id == first.interaction_id  # threaded inside the batch
+    assert again.duplicate and again.message_id == second.message_id
+    assert stored(ctx) == [("g1", "prix du riz"), ("g2", "ma box est en panne"),
+                           ("g3", "encore moi")]
+    # Every stored message was announced, after the one commit, in order.
+    events: list[Event] = []
+    while True:
+        try:
+            events.append(await asyncio.wait_for(sub.get(), timeout=0.5))
+        except TimeoutError:
+            break
+    created = [e.data["id"] for e in events if e.type == "message.created"]
+    assert created == [first.message_id, second.message_id, third.message_id]
+
+
+def test_a_bad_message_does_not_take_the_batch_down(ctx: AppContext) -> None:
+    w = make_world(ctx)
+    with ctx.transaction() as tx:  # a second channel, switched off: ingest refuses it
+        other = Channel(tenant_id=w.channel.tenant_id, kind="sms", name="Old", key="old-sms",
+                        secret="s", config={}, is_active=False)
+        tx.session.add(other)
+        tx.session.flush()
+        other_id = other.id
+    ctx.config_cache.clear()
+    batch = [sms(w.channel.id, "+221771000011", "bonjour", "b1"),
+             sms(other_id, "+221771000012", "sur un canal fermé", "b2"),  # fails inside
+             sms(w.channel.id, "+221771000013", "x" * (ctx.settings.max_text_chars + 1),
+                 "b3"),  # refused before
+             sms(w.channel.id, "+221771000014", "au revoir", "b4")]
+    good, closed, long, last = ingest_many(ctx, batch)
+    assert isinstance(good, IngestResult) and isinstance(last, IngestResult)
+    assert isinstance(closed, NotFound) and isinstance(long, Invalid)
+    assert stored(ctx) == [("b1", "bonjour"), ("b4", "au revoir")]
+    with ctx.read_session() as s:
+        assert s.exec(select(func.count()).select_from(Interaction)).one() == 2
+
+
+async def test_concurrent_callers_share_commits_and_each_hears_its_own(ctx: AppContext
+                                                                      ) -> None:
+    w = make_world(ctx)
+    writer = GroupCommit(ctx, max_batch=16)
+    messages = [sms(w.channel.id, f"+2217710001{n:02d}", f"message {n}", f"c{n}")
+                for n in range(40)]
+    messages.append(sms(w.channel.id, "+221771000199", "y" * (ctx.settings.max_text_chars
+                                                              + 1), "too-long"))
+    outcomes: list[Any] = await asyncio.gather(*(writer.ingest(m) for m in messages),
+                                               return_exceptions=True)
+    assert isinstance(outcomes[-1], Invalid)
+    results = outcomes[:-1]
+    assert all(isinstance(r, IngestResult) and r.new_interaction for r in results)
+    assert len({r.message_id for r in results}) == 40
+    assert sorted(pid for pid, _ in stored(ctx)) == sorted(f"c{n}" for n in range(40))
+    assert writer.messages == 41 and writer.largest == 16 and writer.batches == 3
+
+
+async def test_one_writer_per_context_and_loop(ctx: AppContext) -> None:
+    assert group_commit(ctx) is group_commit(ctx)
