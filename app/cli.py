@@ -43,7 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Our own access log carries the request id; uvicorn's would say it twice.
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
                 proxy_headers=True, ws_ping_interval=20, ws_ping_timeout=20, access_log=False,
-                log_config=None)
+                ws_per_message_deflate=settings.ws_deflate, log_config=None)
     return 0
 
 

@@ -13,6 +13,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.pool import StaticPool
 
+from app.sqlite_checkpoint import AUTOCHECKPOINT_PAGES
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps are stored in UTC and always come back time-zone aware.
@@ -122,6 +124,9 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Checkpoints happen in the background (app.sqlite_checkpoint); this is the
+        # backstop for a process that does not run that thread.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

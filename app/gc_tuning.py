@@ -9,6 +9,11 @@ What start-up builds (modules, the app and its routes, SQLAlchemy's metadata and
 compiled statements, the classifier models) lives as long as the process: frozen,
 it is never walked again. Only ``teranga serve`` does this; a test process creates
 and drops many apps, and freezing there would keep their garbage forever.
+
+Full passes also come less often (``FULL_PASS_EVERY`` young-generation passes instead
+of 10): what the sockets hold is long-lived, and the collector's own rule (a full pass
+only once a quarter more objects survived into the old generation) still bounds the
+garbage that waits.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import logging
 
 log = logging.getLogger(__name__)
 
+FULL_PASS_EVERY = 1000
+
 
 def freeze_startup_objects() -> int:
     """Collect once, then move every surviving object out of the collector's reach.
@@ -25,6 +32,8 @@ def freeze_startup_objects() -> int:
     Returns how many objects were frozen (for the log)."""
     gc.collect()
     gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_PASS_EVERY)
     frozen = gc.get_freeze_count()
     log.info("froze %d start-up objects out of the garbage collector's full passes", frozen)
     return frozen

@@ -53,6 +53,13 @@ class Metrics:
         self.duplicates = Counter("teranga_duplicate_messages_total",
                                   "Inbound messages recognised as provider retries",
                                   ["channel"], registry=self.registry)
+        self.ingest_batch_size = Histogram(
+            "teranga_ingest_batch_messages", "Inbound messages per group commit",
+            buckets=(1, 2, 4, 8, 16, 32, 64), registry=self.registry)
+        self.ingest_batch_seconds = Histogram(
+            "teranga_ingest_batch_seconds", "Time to write one group commit",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+            registry=self.registry)
         self.sends = Counter("teranga_outbox_sends_total", "Outbox send attempts by result",
                              ["channel", "result"], registry=self.registry)
 

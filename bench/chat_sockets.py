@@ -36,7 +36,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook import cpu_seconds, make_database, start_servers  # noqa: E402
+from bench.webhook import (  # noqa: E402
+    cpu_seconds,
+    group_commit_figures,
+    make_database,
+    start_servers,
+)
 
 
 def seed(url: str) -> tuple[str, str]:
@@ -192,6 +197,8 @@ async def run(args: argparse.Namespace, port: int, pid: int, key: str, token: st
           f"open: p50 {statistics.median(ms):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, "
           f"max {max(ms):.1f} ms; RSS {rss_load:.0f} MB; server CPU {cpu_ms_per_line:.2f} ms "
           "per line")
+    commits = await asyncio.to_thread(group_commit_figures, port)
+    print(f"group commits (whole run): {commits}")
 
     pairs = [(active[int(i)], iid) for i, iid in conversations.items()][: args.replies]
     agent_ms = [x * 1000 for x in await agent_replies(
@@ -216,6 +223,7 @@ async def run(args: argparse.Namespace, port: int, pid: int, key: str, token: st
         "ack_p99_ms": round(percentile(ms, 0.99), 2),
         "ack_max_ms": round(max(ms), 2),
         "server_cpu_ms_per_line": round(cpu_ms_per_line, 3),
+        **commits,
         "agent_replies_received": len([x for x in agent_ms if x == x]),
         "agent_to_visitor_p50_ms": round(statistics.median(agent_ms), 2),
         "agent_to_visitor_p99_ms": round(percentile(agent_ms, 0.99), 2),

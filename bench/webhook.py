@@ -126,6 +126,29 @@ def _client(args: tuple[list[int], str, list[tuple[str, bytes, dict[str, str]]]]
     return latencies
 
 
+def group_commit_figures(port: int) -> dict[str, float]:
+    """Messages per group commit and time per commit, from the server's /metrics."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("teranga_ingest_batch_") and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    batches = values.get("teranga_ingest_batch_messages_count", 0.0)
+    if not batches:
+        return {}
+    seconds = values["teranga_ingest_batch_seconds_sum"]
+    over_50ms = batches - values.get('teranga_ingest_batch_seconds_bucket{le="0.05"}', batches)
+    return {"group_commits": batches,
+            "messages_per_commit": round(values["teranga_ingest_batch_messages_sum"] / batches,
+                                         2),
+            "ms_per_commit": round(seconds / batches * 1000, 2),
+            "commits_over_50ms": over_50ms}
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time used so far by these processes (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")

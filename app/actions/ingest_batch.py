@@ -47,8 +47,8 @@ def ingest_many(ctx: AppContext, messages: Sequence[InboundMessage]) -> list[Out
             with ctx.transaction() as tx:
                 together = [ingest_in(ctx, tx, messages[i]) for i in batch]
         except Exception as exc:  # each message then answers for itself
-            log.info("group commit of %d messages failed (%s); ingesting one by one",
-                     len(batch), exc.__class__.__name__)
+            log.warning("group commit of %d messages failed (%r); ingesting one by one",
+                        len(batch), exc)
             for i in batch:
                 outcomes[i] = _alone(ctx, messages[i])
         else:

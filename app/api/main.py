@@ -53,8 +53,10 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from app.sqlite_checkpoint import start_checkpointer
         from app.workers.runner import Workers
 
+        checkpointer = start_checkpointer(ctx.engine)
         relay = None
         if ctx.settings.redis_url:
             from app.events_redis import RedisRelay
@@ -80,6 +82,8 @@ def create_app(ctx: AppContext | None = None, *, workers: bool | None = None,
                 await runner.stop()
             if relay is not None:
                 await relay.stop()
+            if checkpointer is not None:
+                checkpointer.stop()
 
     app = FastAPI(
         title="Teranga",

@@ -104,3 +104,24 @@ async def test_concurrent_callers_share_commits_and_each_hears_its_own(ctx: AppC
 
 async def test_one_writer_per_context_and_loop(ctx: AppContext) -> None:
     assert group_commit(ctx) is group_commit(ctx)
+
+
+async def test_steady_traffic_lingers_so_more_share_a_commit(ctx: AppContext) -> None:
+    w = make_world(ctx)
+
+    async def pattern(writer: GroupCommit, prefix: str) -> int:
+        def m(n: int) -> InboundMessage:
+            return sms(w.channel.id, f"+22177{prefix}{n:05d}", "bonjour", f"{prefix}{n}")
+
+        first = asyncio.create_task(writer.ingest(m(0)))
+        await asyncio.sleep(0)  # the first batch is being written...
+        second = asyncio.create_task(writer.ingest(m(1)))  # ...so traffic is steady
+        await first
+        rest = [asyncio.create_task(writer.ingest(m(n))) for n in range(2, 6)]
+        await asyncio.gather(second, *rest)
+        assert writer.messages == 6
+        return writer.batches
+
+    # Without lingering the second message goes alone; with it, the four after it join.
+    assert await pattern(GroupCommit(ctx, linger=0.0), "10") == 3
+    assert await pattern(GroupCommit(ctx, linger=0.5), "20") == 2
