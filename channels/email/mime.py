@@ -90,7 +90,8 @@ def _estimated_size(part: Message) -> int:
     payload = part.get_payload()
     if not isinstance(payload, str):
         return 0
-    cte = (part.get("Content-Transfer-Encoding") or "").strip().lower()
+    # compat32 hands back a Header object, not a str, when the value holds raw 8-bit bytes.
+    cte = str(part.get("Content-Transfer-Encoding") or "").strip().lower()
     if cte == "base64":
         return len(payload) * 3 // 4
     return len(payload)

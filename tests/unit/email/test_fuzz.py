@@ -132,3 +132,12 @@ def test_mutated_real_mail(original: bytes, data: st.DataObject) -> None:
 @given(st.binary(max_size=2000))
 def test_random_bytes(raw: bytes) -> None:
     check(raw)
+
+
+def test_eight_bit_bytes_in_content_transfer_encoding() -> None:
+    # Found by the fuzzer above: compat32 returns an email.header.Header for this value.
+    check(b"From: a@example.com\r\nMIME-Version: 1.0\r\n"
+          b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+          b"Content-Type: text/plain\r\n\r\nhello\r\n--b\r\n"
+          b"Content-Type: application/pdf\r\nContent-Disposition: attachment\r\n"
+          b"Content-Transfer-Encoding: base64\xff\xfe\r\n\r\naGVsbG8=\r\n--b--\r\n")
