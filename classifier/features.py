@@ -6,32 +6,41 @@ and numpy; scikit-learn is only used to fit coefficients on the rows it produces
 
 Three blocks, each L2-normalised on its own, so no block drowns the others:
 
-* words: unigrams and adjacent bigrams ("card", "card arrived");
-* pairs: unordered pairs of words up to ``pair_window`` apart but not adjacent
-  ("arrived|card" in "has my card still not arrived") — intent lives in such
+* words: unigrams and adjacent bigrams of word stems ("card", "card arriv");
+* pairs: unordered pairs of word stems up to ``pair_window`` apart but not adjacent
+  ("arriv|card" in "has my card still not arrived") — intent lives in such
   co-occurrences more than in word order, and they add ~0.5 point on Banking77;
-* chars: character n-grams inside each space-padded word (" car", "ard "), which
-  survive typos, inflections and missing accents.
+* chars: character n-grams inside each space-padded word, unstemmed (" car", "ard "),
+  which survive typos, inflections and missing accents.
+
+Stems (``classifier.stemming``, since model format 3) let "arrived|card" and
+"arrive|card" be one feature; models of earlier formats keep whole words (``stem=False``).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix
 
 from classifier.shorthand import expand
+from classifier.stemming import stem
 from classifier.text import strip_accents
 
 # Apostrophes split words, so French elisions ("l'argent", "j'ai") give "l", "argent".
 _TOKEN = re.compile(r"[0-9a-z]+")
-_CHAR_CACHE_LIMIT = 200_000
+_WORD_CACHE_LIMIT = 200_000
+_LAYOUT_CACHE_LIMIT = 1_000
+# Feature kinds in the numeric keys of word and pair features (see Vectorizer._keys).
+_BIGRAM, _PAIR, _UNIGRAM = 0, 1, 2
 
 BLOCKS = ("words", "pairs", "chars")
 
@@ -43,14 +52,28 @@ class FeatureConfig:
     char_min: int = 1
     char_max: int = 5
     min_df: int = 2  # drop features seen in fewer training texts: noise and model size
+    stem: bool = True  # words and pairs over stems (False: whole words, formats 1-2)
+
+    def __post_init__(self) -> None:
+        if self.word_ngrams not in (1, 2):
+            # Longer n-grams lost accuracy in CV, and the numeric look-up has no key for them.
+            raise ValueError(f"word_ngrams must be 1 or 2, not {self.word_ngrams}")
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> FeatureConfig:
+        """Settings as stored in a model file; files from before stemming lack ``stem``
+        and were trained on whole words."""
+        return cls(**{"stem": False, **values})
+
 
 def model_tokens(text: str) -> list[str]:
     """Lower-case, accent-free words with SMS shorthand expanded."""
-    return expand(_TOKEN.findall(strip_accents(text.casefold())))
+    # ASCII text (most of it) has no accents to strip: skip the per-character pass.
+    lowered = text.lower() if text.isascii() else strip_accents(text.casefold())
+    return expand(_TOKEN.findall(lowered))
 
 
 def word_features(tokens: Sequence[str], config: FeatureConfig) -> list[str]:
@@ -91,28 +114,76 @@ class Vectorizer:
     ) -> None:
         self.config = config
         self.vocabularies = vocabularies
-        self.idf = idf
+        self.idf = np.asarray(idf, dtype=np.float32)
         self.n_features = int(idf.shape[0])
-        # Character n-gram columns of a word, memoised: words repeat endlessly.
-        self._char_columns: dict[str, list[int]] = {}
+        # The blocks are consecutive column ranges: a column's block is found by bisection.
+        self._block_ends = np.cumsum([len(vocabularies[block]) for block in BLOCKS])[:-1]
+        self._build_keys()
+        # Per distinct word, memoised (words repeat endlessly): the number of its stem
+        # and the columns of its character n-grams.
+        self._words: dict[str, tuple[int, npt.NDArray[np.intp]]] = {}
+        # Per message length: where its bigrams, pairs and unigrams sit (see _keys).
+        self._layouts: dict[int, tuple[npt.NDArray[np.intp], ...]] = {}
+        self._scratch = threading.local()
+
+    def _build_keys(self) -> None:
+        """Word and pair features as integers, for a vectorised look-up.
+
+        Each stem that occurs in a word or pair feature gets a number below ``base``
+        (``base - 1`` stands for every other stem); a feature over stems a, b is the key
+        ``kind·base² + a·base + b``. An unordered pair is entered in both orders, so a
+        message's pairs need no sorting. Keys are sorted for ``np.searchsorted``; a
+        sentinel larger than any key ends the table.
+        """
+        stem_ids: dict[str, int] = {}
+        entries: list[tuple[int, str, str, int]] = []
+        for feature, col in self.vocabularies["words"].items():
+            if " " in feature:
+                left, right = feature.split(" ")
+                entries.append((_BIGRAM, left, right, col))
+            else:
+                entries.append((_UNIGRAM, feature, feature, col))
+        for feature, col in self.vocabularies["pairs"].items():
+            left, right = feature.split("|")
+            entries.append((_PAIR, left, right, col))
+            if left != right:
+                entries.append((_PAIR, right, left, col))
+        for _, left, right, _ in entries:
+            stem_ids.setdefault(left, len(stem_ids))
+            stem_ids.setdefault(right, len(stem_ids))
+        base = len(stem_ids) + 1
+        keys = np.fromiter(
+            (k * base * base + stem_ids[a] * base + stem_ids[b] for k, a, b, _ in entries),
+            dtype=np.int64,
+            count=len(entries),
+        )
+        cols = np.fromiter((c for *_, c in entries), dtype=np.intp, count=len(entries))
+        order = np.argsort(keys)
+        self._stem_ids = stem_ids
+        self._base = base
+        self._key_table = np.append(keys[order], np.iinfo(np.int64).max)
+        self._key_cols = np.append(cols[order], -1)
 
     @classmethod
     def fit(cls, texts: Iterable[str], config: FeatureConfig | None = None) -> Vectorizer:
         config = config or FeatureConfig()
         doc_freq: dict[str, Counter[str]] = {block: Counter() for block in BLOCKS}
-        char_sets: dict[str, frozenset[str]] = {}  # per distinct word, computed once
+        # Per distinct word, computed once: its stem and its set of character n-grams.
+        seen: dict[str, tuple[str, frozenset[str]]] = {}
         n_docs = 0
         for text in texts:
             n_docs += 1
-            tokens = model_tokens(text)
-            doc_freq["words"].update(set(word_features(tokens, config)))
-            doc_freq["pairs"].update(set(pair_features(tokens, config)))
+            stems: list[str] = []
             chars: set[str] = set()
-            for word in set(tokens):
-                grams = char_sets.get(word)
-                if grams is None:
-                    grams = char_sets[word] = frozenset(char_features(word, config))
-                chars |= grams
+            for word in model_tokens(text):
+                entry = seen.get(word)
+                if entry is None:
+                    root = stem(word) if config.stem else word
+                    entry = seen[word] = (root, frozenset(char_features(word, config)))
+                stems.append(entry[0])
+                chars |= entry[1]
+            doc_freq["words"].update(set(word_features(stems, config)))
+            doc_freq["pairs"].update(set(pair_features(stems, config)))
             doc_freq["chars"].update(chars)
         vocabularies: dict[str, dict[str, int]] = {}
         idf_values: list[float] = []
@@ -126,49 +197,95 @@ class Vectorizer:
             idf_values.extend(math.log((1 + n_docs) / (1 + doc_freq[block][f])) + 1.0 for f in kept)
         return cls(config, vocabularies, np.asarray(idf_values, dtype=np.float32))
 
-    def _columns(self, tokens: Sequence[str]) -> list[list[int]]:
-        """Column index of every feature occurrence, one list per block."""
-        words = self.vocabularies["words"]
-        pairs = self.vocabularies["pairs"]
-        word_cols = [
-            c for f in word_features(tokens, self.config) if (c := words.get(f)) is not None
-        ]
-        pair_cols = [
-            c for f in pair_features(tokens, self.config) if (c := pairs.get(f)) is not None
-        ]
-        char_cols: list[int] = []
-        cache = self._char_columns
-        chars = self.vocabularies["chars"]
+    def _word(self, word: str) -> tuple[int, npt.NDArray[np.intp]]:
+        entry = self._words.get(word)
+        if entry is None:
+            chars = self.vocabularies["chars"]
+            cols = [c for f in char_features(word, self.config) if (c := chars.get(f)) is not None]
+            root = stem(word) if self.config.stem else word
+            entry = (self._stem_ids.get(root, self._base - 1), np.asarray(cols, dtype=np.intp))
+            if len(self._words) >= _WORD_CACHE_LIMIT:
+                self._words.clear()
+            self._words[word] = entry
+        return entry
+
+    def _layout(self, count: int) -> tuple[npt.NDArray[np.intp], ...]:
+        """(left positions, right positions, kind·base²) of every word and pair feature
+        of a message of ``count`` tokens: the same sequence :func:`word_features` and
+        :func:`pair_features` walk."""
+        layout = self._layouts.get(count)
+        if layout is None:
+            spans: list[tuple[int, int, int]] = [(i, i, _UNIGRAM) for i in range(count)]
+            if self.config.word_ngrams >= 2:
+                spans.extend((i, i + 1, _BIGRAM) for i in range(count - 1))
+            window = self.config.pair_window
+            spans.extend(
+                (i, j, _PAIR)
+                for i in range(count)
+                for j in range(i + 2, min(count, i + window + 1))
+            )
+            left, right, kind = (
+                np.asarray(part, dtype=np.int64) for part in zip(*spans, strict=True)
+            )
+            layout = (left, right, kind * self._base * self._base)
+            if len(self._layouts) >= _LAYOUT_CACHE_LIMIT:
+                self._layouts.clear()
+            self._layouts[count] = layout
+        return layout
+
+    def columns(self, tokens: Sequence[str]) -> npt.NDArray[np.intp]:
+        """Column of every feature occurrence in the tokens, all blocks, repeats kept."""
+        if not tokens:
+            return np.zeros(0, dtype=np.intp)
+        ids: list[int] = []
+        parts: list[npt.NDArray[np.intp]] = []
         for word in tokens:
-            cols = cache.get(word)
-            if cols is None:
-                cols = [
-                    c for f in char_features(word, self.config) if (c := chars.get(f)) is not None
-                ]
-                if len(cache) >= _CHAR_CACHE_LIMIT:
-                    cache.clear()
-                cache[word] = cols
-            char_cols.extend(cols)
-        return [word_cols, pair_cols, char_cols]
+            stem_id, char_cols = self._word(word)
+            ids.append(stem_id)
+            parts.append(char_cols)
+        left, right, offset = self._layout(len(ids))
+        stems = np.asarray(ids, dtype=np.int64)
+        keys = stems[left] * self._base + stems[right] + offset
+        pos = np.searchsorted(self._key_table, keys)
+        found = self._key_cols[pos[self._key_table[pos] == keys]]
+        return np.concatenate([found, *parts])
+
+    def _counts(
+        self, cols: npt.NDArray[np.intp]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """Distinct columns and how often each occurs, without sorting: each occurrence
+        writes its position into a per-thread column-indexed scratch array, so all
+        occurrences of a column then read the position of the last one."""
+        scratch = getattr(self._scratch, "positions", None)
+        if scratch is None or len(scratch) < len(cols):
+            self._scratch.positions = scratch = np.arange(max(len(cols), 64), dtype=np.intp)
+        marks = getattr(self._scratch, "marks", None)
+        if marks is None:
+            self._scratch.marks = marks = np.zeros(self.n_features, dtype=np.intp)
+        marks[cols] = scratch[: len(cols)]
+        counts = np.bincount(marks[cols], minlength=len(cols))
+        last = counts > 0
+        return cols[last], counts[last]
 
     def vector(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
-        """Sparse TF-IDF row of one text as (column indices, values)."""
-        index_parts: list[npt.NDArray[np.intp]] = []
-        value_parts: list[npt.NDArray[np.float32]] = []
-        for cols in self._columns(model_tokens(text)):
-            if not cols:
-                continue
-            counts = Counter(cols)
-            idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-            # Sublinear term frequency: a word said twice is not twice the evidence.
-            weights = ((1.0 + np.log(tf)) * self.idf[idx]).astype(np.float32, copy=False)
-            weights /= np.sqrt(np.dot(weights, weights))
-            index_parts.append(idx)
-            value_parts.append(weights)
-        if not index_parts:
+        """Sparse TF-IDF row of one text as (column indices, values).
+
+        A handful of numpy calls over all blocks at once: look-up, counting, weighting
+        and the per-block L2 norms (the blocks being column ranges) need no Python loop
+        over features.
+        """
+        cols = self.columns(model_tokens(text))
+        if len(cols) == 0:
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-        return np.concatenate(index_parts), np.concatenate(value_parts)
+        idx, tf = self._counts(cols)
+        # Sublinear term frequency: a word said twice is not twice the evidence.
+        weights = np.log(tf, dtype=np.float32)
+        weights += 1.0
+        weights *= self.idf[idx]
+        block = np.searchsorted(self._block_ends, idx, side="right")
+        norms = np.sqrt(np.bincount(block, weights=weights * weights, minlength=len(BLOCKS)))
+        weights /= norms.astype(np.float32)[block]
+        return idx, weights
 
     def matrix(self, texts: Sequence[str]) -> csr_matrix:
         """TF-IDF rows of many texts, through the very same code as :meth:`vector`."""
