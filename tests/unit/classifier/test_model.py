@@ -72,3 +72,12 @@ def test_training_needs_two_labels() -> None:
 def test_two_label_training_works() -> None:
     tm = train([("refund please", "billing"), ("app crashes", "tech")] * 3)
     assert tm.model.predict_one("I want a refund")[0] == "billing"
+
+
+def test_predict_one_agrees_with_proba(desk_model: TrainedModel) -> None:
+    model = desk_model.model
+    for text in ["ma carte est bloquée", "prix de l'abonnement", "pas de réseau", "xyz"]:
+        label, confidence = model.predict_one(text)
+        p = model.proba(text)
+        assert label == model.labels[int(p.argmax())]
+        assert abs(confidence - float(p.max())) < 1e-6
