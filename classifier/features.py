@@ -19,6 +19,7 @@ Stems (``classifier.stemming``, since model format 3) let "arrived|card" and
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -103,6 +104,55 @@ def char_features(word: str, config: FeatureConfig) -> list[str]:
     ]
 
 
+def _word_and_pair_doc_freq(
+    messages: Sequence[npt.NDArray[np.int64]], stems: Sequence[str], config: FeatureConfig
+) -> dict[str, Counter[str]]:
+    """Document frequency of every word and pair feature of the messages (given as
+    numbered stems), counted as integer keys and named once at the end."""
+    base = len(stems) + 1
+    keys: list[npt.NDArray[np.int64]] = []
+    for ids in messages:
+        if len(ids) == 0:
+            continue
+        left, right, kind = _spans(len(ids), config.word_ngrams, config.pair_window)
+        a, b = ids[left], ids[right]
+        pair = kind == _PAIR  # unordered: the smaller number first
+        a, b = np.where(pair, np.minimum(a, b), a), np.where(pair, np.maximum(a, b), b)
+        keys.append(np.unique(kind * base * base + a * base + b))
+    found, counts = np.unique(
+        np.concatenate(keys) if keys else np.zeros(0, np.int64), return_counts=True
+    )
+    doc_freq: dict[str, Counter[str]] = {"words": Counter(), "pairs": Counter()}
+    for key, count in zip(found.tolist(), counts.tolist(), strict=True):
+        kind, rest = divmod(key, base * base)
+        left, right = stems[rest // base], stems[rest % base]
+        if kind == _UNIGRAM:
+            doc_freq["words"][left] = count
+        elif kind == _BIGRAM:
+            doc_freq["words"][f"{left} {right}"] = count
+        else:
+            name = f"{left}|{right}" if left <= right else f"{right}|{left}"
+            doc_freq["pairs"][name] = count
+    return doc_freq
+
+
+@functools.lru_cache(maxsize=1024)
+def _spans(
+    count: int, word_ngrams: int, pair_window: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(left positions, right positions, kinds) of every unigram, bigram and pair of a
+    message of ``count`` tokens: the features :func:`word_features` and
+    :func:`pair_features` name, in numbers."""
+    spans: list[tuple[int, int, int]] = [(i, i, _UNIGRAM) for i in range(count)]
+    if word_ngrams >= 2:
+        spans.extend((i, i + 1, _BIGRAM) for i in range(count - 1))
+    spans.extend(
+        (i, j, _PAIR) for i in range(count) for j in range(i + 2, min(count, i + pair_window + 1))
+    )
+    left, right, kind = (np.asarray(part, dtype=np.int64) for part in zip(*spans, strict=True))
+    return left, right, kind
+
+
 class Vectorizer:
     """A fitted vocabulary with IDF weights; turns text into a TF-IDF row."""
 
@@ -123,7 +173,7 @@ class Vectorizer:
         # and the columns of its character n-grams.
         self._words: dict[str, tuple[int, npt.NDArray[np.intp]]] = {}
         # Per message length: where its bigrams, pairs and unigrams sit (see _keys).
-        self._layouts: dict[int, tuple[npt.NDArray[np.intp], ...]] = {}
+        self._layouts: dict[int, tuple[npt.NDArray[np.int64], ...]] = {}
         self._scratch = threading.local()
 
     def _build_keys(self) -> None:
@@ -167,24 +217,26 @@ class Vectorizer:
     @classmethod
     def fit(cls, texts: Iterable[str], config: FeatureConfig | None = None) -> Vectorizer:
         config = config or FeatureConfig()
-        doc_freq: dict[str, Counter[str]] = {block: Counter() for block in BLOCKS}
-        # Per distinct word, computed once: its stem and its set of character n-grams.
-        seen: dict[str, tuple[str, frozenset[str]]] = {}
-        n_docs = 0
+        # Per distinct word, computed once: the number of its stem, its character n-grams.
+        seen: dict[str, tuple[int, frozenset[str]]] = {}
+        stem_ids: dict[str, int] = {}
+        messages: list[npt.NDArray[np.int64]] = []
+        char_df: Counter[str] = Counter()
         for text in texts:
-            n_docs += 1
-            stems: list[str] = []
+            ids: list[int] = []
             chars: set[str] = set()
             for word in model_tokens(text):
                 entry = seen.get(word)
                 if entry is None:
                     root = stem(word) if config.stem else word
-                    entry = seen[word] = (root, frozenset(char_features(word, config)))
-                stems.append(entry[0])
+                    number = stem_ids.setdefault(root, len(stem_ids))
+                    entry = seen[word] = (number, frozenset(char_features(word, config)))
+                ids.append(entry[0])
                 chars |= entry[1]
-            doc_freq["words"].update(set(word_features(stems, config)))
-            doc_freq["pairs"].update(set(pair_features(stems, config)))
-            doc_freq["chars"].update(chars)
+            messages.append(np.asarray(ids, dtype=np.int64))
+            char_df.update(chars)
+        doc_freq = _word_and_pair_doc_freq(messages, list(stem_ids), config)
+        doc_freq["chars"] = char_df
         vocabularies: dict[str, dict[str, int]] = {}
         idf_values: list[float] = []
         for block in BLOCKS:
@@ -194,6 +246,7 @@ class Vectorizer:
             start = len(idf_values)
             vocabularies[block] = {f: start + k for k, f in enumerate(kept)}
             # Smoothed IDF, as if one extra document held every feature once.
+            n_docs = len(messages)
             idf_values.extend(math.log((1 + n_docs) / (1 + doc_freq[block][f])) + 1.0 for f in kept)
         return cls(config, vocabularies, np.asarray(idf_values, dtype=np.float32))
 
@@ -209,24 +262,11 @@ class Vectorizer:
             self._words[word] = entry
         return entry
 
-    def _layout(self, count: int) -> tuple[npt.NDArray[np.intp], ...]:
-        """(left positions, right positions, kind·base²) of every word and pair feature
-        of a message of ``count`` tokens: the same sequence :func:`word_features` and
-        :func:`pair_features` walk."""
+    def _layout(self, count: int) -> tuple[npt.NDArray[np.int64], ...]:
+        """:func:`_spans` with each kind turned into its key offset, kind·base²."""
         layout = self._layouts.get(count)
         if layout is None:
-            spans: list[tuple[int, int, int]] = [(i, i, _UNIGRAM) for i in range(count)]
-            if self.config.word_ngrams >= 2:
-                spans.extend((i, i + 1, _BIGRAM) for i in range(count - 1))
-            window = self.config.pair_window
-            spans.extend(
-                (i, j, _PAIR)
-                for i in range(count)
-                for j in range(i + 2, min(count, i + window + 1))
-            )
-            left, right, kind = (
-                np.asarray(part, dtype=np.int64) for part in zip(*spans, strict=True)
-            )
+            left, right, kind = _spans(count, self.config.word_ngrams, self.config.pair_window)
             layout = (left, right, kind * self._base * self._base)
             if len(self._layouts) >= _LAYOUT_CACHE_LIMIT:
                 self._layouts.clear()

@@ -84,3 +84,28 @@ def test_vector_weights_each_block_to_unit_length() -> None:
 def test_longer_word_ngrams_are_refused() -> None:
     with pytest.raises(ValueError, match="word_ngrams"):
         FeatureConfig(word_ngrams=3)
+
+
+def _reference_doc_freq(texts: list[str], config: FeatureConfig) -> dict[str, Counter[str]]:
+    doc_freq: dict[str, Counter[str]] = {"words": Counter(), "pairs": Counter()}
+    for text in texts:
+        tokens = model_tokens(text)
+        stems = [stem(t) for t in tokens] if config.stem else tokens
+        doc_freq["words"].update(set(word_features(stems, config)))
+        doc_freq["pairs"].update(set(pair_features(stems, config)))
+    return doc_freq
+
+
+@pytest.mark.parametrize("config", [FeatureConfig(), FeatureConfig(word_ngrams=1, stem=False)])
+def test_fitted_vocabulary_is_the_one_the_definitions_give(config: FeatureConfig) -> None:
+    texts = [*TEXTS, "", "le le le le", "card card card"]
+    v = Vectorizer.fit(texts, config)
+    expected = _reference_doc_freq(texts, config)
+    assert set(v.vocabularies["words"]) == set(expected["words"])
+    pairs = {f for f, df in expected["pairs"].items() if df >= config.min_df}
+    assert set(v.vocabularies["pairs"]) == pairs
+    n = len(texts)
+    for block in ("words", "pairs"):
+        for feature, col in v.vocabularies[block].items():
+            idf = np.log((1 + n) / (1 + expected[block][feature])) + 1
+            assert abs(v.idf[col] - idf) < 1e-5
