@@ -50,7 +50,9 @@ BLOCKS = ("words", "pairs", "chars")
 class FeatureConfig:
     word_ngrams: int = 2
     pair_window: int = 8
-    char_min: int = 1
+    # From 3: 1- and 2-grams add nothing in CV (Banking77, two seeds: 0.9133 either way
+    # with stems) and cost a fifth of the training time and of the active features.
+    char_min: int = 3
     char_max: int = 5
     min_df: int = 2  # drop features seen in fewer training texts: noise and model size
     stem: bool = True  # words and pairs over stems (False: whole words, formats 1-2)
