@@ -81,3 +81,17 @@ def test_predict_one_agrees_with_proba(desk_model: TrainedModel) -> None:
         p = model.proba(text)
         assert label == model.labels[int(p.argmax())]
         assert abs(confidence - float(p.max())) < 1e-6
+
+
+def test_folds_are_stratified_and_cover_every_example() -> None:
+    from classifier.training import _folds
+
+    y = np.array([0] * 10 + [1] * 7 + [2] * 2)
+    folds = _folds(y, 2, seed=0)
+    held_out = np.sort(np.concatenate([test for _, test in folds]))
+    np.testing.assert_array_equal(held_out, np.arange(len(y)))
+    for train_idx, test_idx in folds:
+        assert len(np.intersect1d(train_idx, test_idx)) == 0
+        assert abs(len(test_idx) - len(y) / 2) <= 1
+        for label, count in ((0, 10), (1, 7), (2, 2)):
+            assert abs(int((y[test_idx] == label).sum()) - count / 2) <= 1
