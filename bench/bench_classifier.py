@@ -49,7 +49,7 @@ def bench_dataset(name: str, train_rows: Rows, test_rows: Rows) -> dict[str, Any
     truth = [label for _, label in test_rows]
     timings.sort()
     ev = trained.evaluation
-    result = {
+    result: dict[str, Any] = {
         "dataset": name,
         "n_train": len(train_rows),
         "n_test": len(test_rows),
@@ -79,7 +79,7 @@ def bench_dataset(name: str, train_rows: Rows, test_rows: Rows) -> dict[str, Any
 def bench_embeddings(train_rows: Rows, test_rows: Rows) -> dict[str, Any] | None:
     """all-MiniLM-L6-v2 + logistic regression, only if already installed (never fetched)."""
     try:
-        from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
+        from sentence_transformers import SentenceTransformer
         from sklearn.linear_model import LogisticRegression
 
         encoder = SentenceTransformer("all-MiniLM-L6-v2", local_files_only=True)

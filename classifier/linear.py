@@ -77,9 +77,12 @@ class LinearTextModel:
         clean = usable_text(text)
         if clean is None:
             return self.labels[0], 0.0
-        p = self.proba(clean)
-        best = int(p.argmax())
-        return self.labels[best], float(p[best])
+        z = self.logits(self.scores(clean))
+        best = int(z.argmax())
+        # The softmax of the best label alone: 1 / Σ exp((z - z_best) / T), in float64
+        # as :meth:`proba`; the whole distribution is not needed.
+        gaps = (z - z[best]).astype(np.float64) / self.temperature
+        return self.labels[best], float(1.0 / np.exp(gaps).sum())
 
     def top_k(self, text: str, k: int = 3) -> list[tuple[str, float]]:
         """The k most likely labels with their probabilities, best first."""

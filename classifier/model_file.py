@@ -4,7 +4,8 @@ A file is an ``.npz`` archive (loaded with ``allow_pickle=False``, so it can hol
 code) with:
 
 * ``header``: UTF-8 JSON — format name and version, labels, feature settings,
-  temperature, evaluation figures, and the SHA-256 of every other member;
+  temperature, evaluation figures, and the SHA-256 of every other member (feature
+  setting ``stem``, whether words and pairs are stemmed, since version 3);
 * ``vocabulary``: UTF-8 feature names joined by newlines (features never hold one);
 * ``coef``, ``intercept``, ``idf``, ``block_sizes``, ``mix``, ``mix_bias``: the numbers
   (``mix``/``mix_bias``: the labels × labels layer over the scores, since version 2).
@@ -33,8 +34,12 @@ from classifier.linear import LinearTextModel
 FORMAT = "teranga-linear-text-model"
 # 2: adds the mixing layer (mix, mix_bias). Version 1 files (no layer) are still read, as
 # the identity layer: an upgrade must not silently drop every tenant back to keywords.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# 3: word and pair features over stems (header features.stem). The arrays are those of
+# version 2, but code that reads version 2 would look the stems up as whole words and
+# quietly score wrong: the version number makes it refuse the file instead. Versions 1
+# and 2 are read with stem=False, as they were trained.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 _ARRAYS_V1 = ("vocabulary", "coef", "intercept", "idf", "block_sizes")
 _ARRAYS = (*_ARRAYS_V1, "mix", "mix_bias")
 
@@ -108,7 +113,7 @@ def from_bytes(data: bytes) -> tuple[LinearTextModel, dict[str, Any]]:
             if _digest(array) != header["sha256"][name]:
                 raise ModelFormatError(f"checksum mismatch in {name!r}: the file is corrupt")
         features = bytes(arrays["vocabulary"]).decode("utf-8").split("\n")
-        config = FeatureConfig(**header["features"])
+        config = FeatureConfig.from_dict(header["features"])
         vectorizer = Vectorizer.from_parts(
             config, features, [int(n) for n in arrays["block_sizes"]], arrays["idf"]
         )

@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifier.features import FeatureConfig
 from classifier.linear import LinearTextModel
 from classifier.sanitize import usable_text
 from classifier.training import train
@@ -24,6 +25,12 @@ SPAM_CSV = Path(__file__).parent / "data" / "sms_spam" / "sms_spam_dedup.csv"
 SPLIT_SEED = 20110919  # fixed: every run scores the same held-out messages
 # Flag at 50 % calibrated spam probability; misses some spam to keep ham flags rare.
 DEFAULT_THRESHOLD = 0.5
+# The features intent routing had before stems and 3-letter character n-grams: 5-fold CV
+# on the training split (never the held-out one), spam caught / ham flagged: whole words
+# and 1-5-grams 0.9111 / 0, stems and 1-5-grams 0.9091 / 0, stems and 3-5-grams (the
+# routing default) 0.9012 / 0, whole words and 3-5-grams 0.8992 / 0.0003. Neither change
+# helps here, so the filter keeps what it had.
+SPAM_FEATURES = FeatureConfig(char_min=1, stem=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +65,7 @@ class SpamFilter:
     def train(
         cls, examples: list[tuple[str, str]], threshold: float = DEFAULT_THRESHOLD
     ) -> SpamFilter:
-        return cls(train(examples).model, threshold)
+        return cls(train(examples, features=SPAM_FEATURES).model, threshold)
 
     def probability(self, text: str) -> float:
         clean = usable_text(text)

@@ -72,3 +72,26 @@ def test_training_needs_two_labels() -> None:
 def test_two_label_training_works() -> None:
     tm = train([("refund please", "billing"), ("app crashes", "tech")] * 3)
     assert tm.model.predict_one("I want a refund")[0] == "billing"
+
+
+def test_predict_one_agrees_with_proba(desk_model: TrainedModel) -> None:
+    model = desk_model.model
+    for text in ["ma carte est bloquée", "prix de l'abonnement", "pas de réseau", "xyz"]:
+        label, confidence = model.predict_one(text)
+        p = model.proba(text)
+        assert label == model.labels[int(p.argmax())]
+        assert abs(confidence - float(p.max())) < 1e-6
+
+
+def test_folds_are_stratified_and_cover_every_example() -> None:
+    from classifier.training import _folds
+
+    y = np.array([0] * 10 + [1] * 7 + [2] * 2)
+    folds = _folds(y, 2, seed=0)
+    held_out = np.sort(np.concatenate([test for _, test in folds]))
+    np.testing.assert_array_equal(held_out, np.arange(len(y)))
+    for train_idx, test_idx in folds:
+        assert len(np.intersect1d(train_idx, test_idx)) == 0
+        assert abs(len(test_idx) - len(y) / 2) <= 1
+        for label, count in ((0, 10), (1, 7), (2, 2)):
+            assert abs(int((y[test_idx] == label).sum()) - count / 2) <= 1

@@ -70,4 +70,4 @@ def test_banking77_full() -> None:
         label_column="category",
     )
     assert result["n_train"] == 10003 and result["n_test"] == 3080
-    assert result["accuracy"] >= 0.915  # measured 0.9247; the 0.93 target is not reached
+    assert result["accuracy"] >= 0.92  # measured 0.9266; the 0.93 target is not reached

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from classifier import model_file
+from classifier.features import FeatureConfig
 from classifier.linear import LinearTextModel, softmax
 from classifier.stacking import fit_stacker
 from classifier.training import train
@@ -74,11 +75,37 @@ def test_few_examples_or_two_labels_keep_the_identity() -> None:
 
 def test_mixing_layer_survives_the_model_file(stacked_model: LinearTextModel) -> None:
     loaded, header = model_file.from_bytes(model_file.to_bytes(stacked_model))
-    assert header["format_version"] == model_file.FORMAT_VERSION == 2
+    assert header["format_version"] == model_file.FORMAT_VERSION == 3
     np.testing.assert_array_equal(loaded.mix, stacked_model.mix)
     np.testing.assert_array_equal(loaded.mix_bias, stacked_model.mix_bias)
     text = "offre et prix de l abonnement"
     np.testing.assert_allclose(loaded.proba(text), stacked_model.proba(text))
+
+
+def _rewrite_header(data: bytes, header: dict[str, object], drop: tuple[str, ...] = ()) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.namelist():
+            if item == "header.npy":
+                with zout.open(item, "w") as f:
+                    raw = np.frombuffer(json.dumps(header).encode(), np.uint8)
+                    np.lib.format.write_array(f, raw, allow_pickle=False)
+            elif item not in drop:
+                zout.writestr(item, zin.read(item))
+    return out.getvalue()
+
+
+def test_version_2_files_still_load_on_whole_words() -> None:
+    """Models saved before stemming keep serving after an upgrade, on whole words."""
+    old = train(_examples(30), features=FeatureConfig(stem=False)).model
+    data = model_file.to_bytes(old)
+    header = model_file.read_header(data)
+    header["format_version"] = 2
+    del header["features"]["stem"]  # version 2 files have no such setting
+    loaded, _ = model_file.from_bytes(_rewrite_header(data, header))
+    assert loaded.vectorizer.config.stem is False
+    for text in ["offre et prix des abonnements", "cartes bloquees au distributeur"]:
+        np.testing.assert_allclose(loaded.proba(text), old.proba(text), rtol=1e-6)
 
 
 def test_version_1_files_still_load_without_the_layer(stacked_model: LinearTextModel) -> None:
@@ -87,19 +114,15 @@ def test_version_1_files_still_load_without_the_layer(stacked_model: LinearTextM
     header = model_file.read_header(data)
     header["format_version"] = 1
     del header["sha256"]["mix"], header["sha256"]["mix_bias"]
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
-        for item in zin.namelist():
-            if item == "header.npy":
-                with zout.open(item, "w") as f:
-                    raw = np.frombuffer(json.dumps(header).encode(), np.uint8)
-                    np.lib.format.write_array(f, raw, allow_pickle=False)
-            elif item not in ("mix.npy", "mix_bias.npy"):
-                zout.writestr(item, zin.read(item))
-    loaded, _ = model_file.from_bytes(out.getvalue())
+    loaded, _ = model_file.from_bytes(_rewrite_header(data, header, ("mix.npy", "mix_bias.npy")))
     k = len(stacked_model.labels)
     np.testing.assert_array_equal(loaded.mix, np.eye(k))
-    plain = LinearTextModel(stacked_model.vectorizer, stacked_model.labels, stacked_model.coef,
-                            stacked_model.intercept, stacked_model.temperature)
+    plain = LinearTextModel(
+        stacked_model.vectorizer,
+        stacked_model.labels,
+        stacked_model.coef,
+        stacked_model.intercept,
+        stacked_model.temperature,
+    )
     text = "offre et prix de l abonnement"
     np.testing.assert_allclose(loaded.proba(text), plain.proba(text), rtol=1e-5)
