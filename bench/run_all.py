@@ -45,8 +45,10 @@ SUITE = (
     Run("email_parse", "bench_email.py", ("--messages", "1000")),
     Run("email_ingest", "email_ingest.py", ("--messages", "1000")),
     Run("chat_sockets", "chat_sockets.py",
-        ("--connections", "2000", "--rate", "300", "--seconds", "5")),
+        ("--connections", "10000", "--rate", "1000", "--seconds", "10", "--replies", "50")),
     Run("ingest_inprocess_sqlite", "ingest_inprocess.py", ("--messages", "1500")),
+    Run("ingest_inprocess_sqlite_batch16", "ingest_inprocess.py",
+        ("--messages", "1500", "--batch", "16")),
     Run("ingest_inprocess_postgresql", "ingest_inprocess.py",
         ("--db", "postgresql", "--messages", "1500")),
     Run("webhook_sqlite_1", "webhook.py", ("--db", "sqlite", "--messages", "2000")),
@@ -101,9 +103,15 @@ def headline(name: str, result: dict[str, Any]) -> str:
                 f"{sms.get('server_cpu_ms_per_request', '?')} ms/SMS")
     if result.get("benchmark") == "ws_latency":
         due = result["ingest_to_socket_from_due"]
+        post = result["ingest_to_socket_from_post"]
         return (f"{result['rate_achieved']}/{result['rate_asked']} SMS/s; ingest -> socket "
-                f"p50 {due['p50_ms']} ms, p99 {due['p99_ms']} ms; heard "
-                f"{result['heard_on_socket']}/{result['sms']}")
+                f"from due time p50 {due['p50_ms']} ms, p99 {due['p99_ms']} ms; from post "
+                f"p99 {post['p99_ms']} ms; heard {result['heard_on_socket']}/{result['sms']}")
+    if result.get("benchmark") == "chat_sockets":
+        return (f"{result['idle_connections']} sockets, RSS {result['rss_mb_idle']} MB; "
+                f"{result['rate_per_second']} lines/s: ack p50 {result['ack_p50_ms']} ms, "
+                f"p99 {result['ack_p99_ms']} ms; {result.get('server_cpu_ms_per_line')} ms "
+                "CPU/line")
     if result.get("benchmark") == "ingest_inprocess":
         return (f"{result['us_per_ingest']} us/ingest ({result['cpu_us_per_ingest']} us CPU), "
                 f"{result['statements_per_ingest']} statements")
