@@ -78,6 +78,9 @@ class Transaction:
         self.previews: dict[int, str] = {}
         # Names and contact cards the action already holds (saves the rest).
         self.known = Known()
+        # (skill group, channel kind) found with no agent who has room, in this
+        # transaction: see ``assignment.offer_row``.
+        self.full_groups: set[tuple[int, str]] = set()
 
     def emit(self, event: Event) -> None:
         self.events.append(event)

@@ -29,22 +29,28 @@ def is_ready(agent: Agent, now: float) -> bool:
     return agent.presence == "available" and agent.wrap_up_until <= now
 
 
-def can_take(agent: Agent, work: Work, now: float) -> bool:
-    """An agent may take work when available, out of wrap-up, skilled, not full,
-    and the work's own constraints (sticky reservation, strict language, agents
-    excluded after a no pick-up) allow it."""
-    # Cheapest refusals first: this runs for every agent of a group at every push.
+def has_room(agent: Agent, kind: str, now: float) -> bool:
+    """Available, out of wrap-up, and not full for this channel kind nor in total:
+    what any work of that kind needs of an agent, before its own constraints."""
     if agent.presence != "available" or agent.wrap_up_until > now:
         return False
-    if agent.skills.get(work.group_id, 0) <= 0:
-        return False
-    kind, load = work.kind, agent.load
+    load = agent.load
     if agent.capacity.get(kind, 0) - load.get(kind, 0) <= 0:
         return False
     total_cap = agent.total_capacity
     if total_cap is None:
         total_cap = sum(agent.capacity.values())
-    if total_cap - sum(load.values()) <= 0:
+    return total_cap - sum(load.values()) > 0
+
+
+def can_take(agent: Agent, work: Work, now: float) -> bool:
+    """An agent may take work when available, out of wrap-up, skilled, not full,
+    and the work's own constraints (sticky reservation, strict language, agents
+    excluded after a no pick-up) allow it."""
+    # Cheapest refusals first: this runs for every agent of a group at every push.
+    if not has_room(agent, work.kind, now):
+        return False
+    if agent.skills.get(work.group_id, 0) <= 0:
         return False
     reserved_elsewhere = work.reserved_for is not None and work.reserved_for != agent.id
     if reserved_elsewhere and now < work.reserved_until:

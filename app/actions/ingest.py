@@ -140,7 +140,7 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
         # Flag, never drop: the agent sees the warning and decides.
         row.meta = {**row.meta, "spam_suspected": True}
     closed_notice = _after_hours(row, entry, now) if thread.created else None
-    offer = assignment.offer_row(conn, row, now, entry.config) \
+    offer = assignment.offer_row(conn, row, now, entry.config, tx.full_groups) \
         if row.status == "queued" and (thread.created or thread.requeued) else None
     if thread.created:
         q.insert_interaction(conn, row)

@@ -147,19 +147,30 @@ class Offer:
 
 
 def offer_row(
-    conn: Connection, row: InteractionRow, now: datetime, config: TenantConfig
+    conn: Connection, row: InteractionRow, now: datetime, config: TenantConfig,
+    full: set[tuple[int, str]] | None = None,
 ) -> Offer | None:
     """``offer`` for the lean ingest path: the same decision, on a plain row, in Core.
 
     The row is updated in place (the caller writes it, new or changed, once); the
     agent's row is locked and touched here, exactly as ``assign`` does.
+
+    ``full``: the (group, channel kind) pairs found with no agent who has room,
+    earlier in the same transaction (a group commit). Nothing in it frees an agent, so
+    the next message for a full pair skips the agents query; an agent freed meanwhile
+    by another transaction pulls the work after this one commits, or the sweep does.
     """
     if row.skill_group_id is None or row.status != "queued":
         return None
     if row.queued_at > now:
         return None  # a call-back booked for later: the sweep offers it when due
     group_id = row.skill_group_id
+    if full is not None and (group_id, row.channel_kind) in full:
+        return None
     agents, names = agent_queries.skilled_available(conn, group_id, now)
+    if full is not None and not any(routing.engine.has_room(a, row.channel_kind,
+                                                            now.timestamp()) for a in agents):
+        full.add((group_id, row.channel_kind))
     if not agents:
         return None
     group = config.groups.get(group_id)

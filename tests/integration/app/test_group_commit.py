@@ -125,3 +125,40 @@ async def test_steady_traffic_lingers_so_more_share_a_commit(ctx: AppContext) ->
     # Without lingering the second message goes alone; with it, the four after it join.
     assert await pattern(GroupCommit(ctx, linger=0.0), "10") == 3
     assert await pattern(GroupCommit(ctx, linger=0.5), "20") == 2
+
+
+def test_a_full_group_is_asked_once_per_group_commit(ctx: AppContext, monkeypatch: Any
+                                                     ) -> None:
+    from app.queries import agents as agent_queries
+
+    w = make_world(ctx)
+    awa = w.agents["awa"]
+    actions.set_presence(ctx, awa, "available")
+    calls: list[int] = []
+    real = agent_queries.skilled_available
+
+    def counting(conn: Any, group_id: int, now: Any) -> Any:
+        calls.append(group_id)
+        return real(conn, group_id, now)
+
+    monkeypatch.setattr(agent_queries, "skilled_available", counting)
+    with ctx.read_session() as s:
+        from app.models import AgentState
+
+        state = s.get(AgentState, awa.user_id)
+        assert state is not None
+        room = state.capacity["sms"]
+    # One more message than awa has room for, then one: all in the same skill group.
+    texts = ["prix du riz"] * (room + 2)
+    outcomes = ingest_many(ctx, [sms(w.channel.id, f"+2217710002{n:02d}", t, f"f{n}")
+                                 for n, t in enumerate(texts)])
+    results = [o for o in outcomes if isinstance(o, IngestResult)]
+    assert len(results) == room + 2
+    assigned = [r for r in results if r.assignee_id == awa.user_id]
+    assert len(assigned) == room  # awa filled up, never past her capacity
+    # Asked while she had room, once more to find her full, then never again.
+    assert len(calls) == room + 1
+    with ctx.read_session() as s:
+        queued = s.exec(select(func.count()).select_from(Interaction)
+                        .where(Interaction.status == "queued")).one()
+        assert queued == 2
