@@ -81,6 +81,9 @@ class Transaction:
         # (skill group, channel kind) found with no agent who has room, in this
         # transaction: see ``assignment.offer_row``.
         self.full_groups: set[tuple[int, str]] = set()
+        # (channel, provider id) -> (message, interaction) already stored, or None: the
+        # duplicate check answered once for a group commit (``ingest_batch``).
+        self.provider_ids: dict[tuple[int, str], tuple[int, int] | None] = {}
 
     def emit(self, event: Event) -> None:
         self.events.append(event)

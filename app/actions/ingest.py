@@ -116,8 +116,10 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
     assert channel.id is not None and tenant.id is not None
     conn = tx.session.connection()
     if msg.provider_id:
-        seen = conn.execute(q.DUPLICATE, {"tenant_id": tenant.id, "channel_id": channel.id,
-                                          "provider_id": msg.provider_id}).first()
+        key = (channel.id, msg.provider_id)
+        seen = tx.provider_ids[key] if key in tx.provider_ids else conn.execute(
+            q.DUPLICATE, {"tenant_id": tenant.id, "channel_id": channel.id,
+                          "provider_id": msg.provider_id}).first()
         if seen is not None:
             return IngestResult(message_id=seen[0], interaction_id=seen[1], duplicate=True,
                                 channel_kind=channel.kind)
@@ -155,6 +157,8 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
         "provider_id": msg.provider_id, "delivery_status": None, "delivery_error": None,
         "author_id": None, "created_at": now, "meta": message_meta,
     })
+    if msg.provider_id:  # a resend later in the same group commit is a duplicate
+        tx.provider_ids[(channel.id, msg.provider_id)] = (message_id, row.id)
     if ctx.config_cache.health_due(entry, now, HEALTH_STRIDE.total_seconds()):
         # Every message of a channel would otherwise queue on this one row's lock.
         conn.execute(q.TOUCH_CHANNEL, {"channel_id": channel.id, "v_at": now})

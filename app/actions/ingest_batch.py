@@ -17,7 +17,8 @@ import logging
 from collections.abc import Sequence
 
 from app.actions.ingest import IngestResult, check_and_take_survey_reply, count, ingest, ingest_in
-from app.context import AppContext
+from app.context import AppContext, Transaction
+from app.queries import ingest as q
 from channels.types import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ def ingest_many(ctx: AppContext, messages: Sequence[InboundMessage]) -> list[Out
     elif batch:
         try:
             with ctx.transaction() as tx:
+                _check_duplicates(ctx, tx, [messages[i] for i in batch])
                 together = [ingest_in(ctx, tx, messages[i]) for i in batch]
         except Exception as exc:  # each message then answers for itself
             log.warning("group commit of %d messages failed (%r); ingesting one by one",
@@ -56,6 +58,27 @@ def ingest_many(ctx: AppContext, messages: Sequence[InboundMessage]) -> list[Out
                 count(result)
                 outcomes[i] = result
     return [o if o is not None else RuntimeError("not ingested") for o in outcomes]
+
+
+def _check_duplicates(ctx: AppContext, tx: Transaction, messages: list[InboundMessage]
+                      ) -> None:
+    """Which provider ids are stored already: one query per channel for the batch,
+    answers kept on the transaction for ``ingest_in``."""
+    by_channel: dict[int, list[str]] = {}
+    for msg in messages:
+        if msg.provider_id:
+            by_channel.setdefault(msg.channel_id, []).append(msg.provider_id)
+    conn = tx.session.connection()
+    for channel_id, provider_ids in by_channel.items():
+        entry = ctx.config_cache.by_id(channel_id)
+        if entry is None or len(provider_ids) < 2:
+            continue  # ingest_in refuses the channel, or asks its one question itself
+        for pid in provider_ids:
+            tx.provider_ids[(channel_id, pid)] = None
+        for pid, message_id, interaction_id in conn.execute(q.DUPLICATES_AMONG, {
+                "tenant_id": entry.tenant.id, "channel_id": channel_id,
+                "provider_ids": sorted(set(provider_ids))}):
+            tx.provider_ids[(channel_id, pid)] = (message_id, interaction_id)
 
 
 def _alone(ctx: AppContext, msg: InboundMessage) -> Outcome:

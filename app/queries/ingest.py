@@ -27,6 +27,15 @@ DUPLICATE = (
     .limit(1)
 )
 
+# The same question for a whole group commit's messages of one channel, at once.
+DUPLICATES_AMONG = (
+    select(message.c.provider_id, message.c.id, message.c.interaction_id)
+    .where(message.c.tenant_id == bindparam("tenant_id"),
+           message.c.channel_id == bindparam("channel_id"),
+           message.c.direction == "in",
+           message.c.provider_id.in_(bindparam("provider_ids", expanding=True)))
+)
+
 _by = identity.alias("by")
 _all = identity.alias("known")
 # The contact an identity belongs to, with every identity of that contact (one row

@@ -162,3 +162,23 @@ def test_a_full_group_is_asked_once_per_group_commit(ctx: AppContext, monkeypatc
         queued = s.exec(select(func.count()).select_from(Interaction)
                         .where(Interaction.status == "queued")).one()
         assert queued == 2
+
+
+def test_provider_retries_are_recognised_with_one_question_per_batch(ctx: AppContext
+                                                                      ) -> None:
+    w = make_world(ctx)
+    first = actions.ingest(ctx, sms(w.channel.id, "+221771000301", "bonjour", "r1"))
+    outcomes = ingest_many(ctx, [
+        sms(w.channel.id, "+221771000302", "salut", "r2"),
+        sms(w.channel.id, "+221771000301", "bonjour", "r1"),   # the gateway's retry
+        sms(w.channel.id, "+221771000302", "salut", "r2"),     # resent within the batch
+        sms(w.channel.id, "+221771000303", "merci", "r3"),
+    ])
+    new, retry, resent, last = outcomes
+    assert isinstance(new, IngestResult) and not new.duplicate
+    assert isinstance(retry, IngestResult) and retry.duplicate
+    assert retry.message_id == first.message_id
+    assert isinstance(resent, IngestResult) and resent.duplicate
+    assert resent.message_id == new.message_id
+    assert isinstance(last, IngestResult) and not last.duplicate
+    assert [pid for pid, _ in stored(ctx)] == ["r1", "r2", "r3"]
