@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import make_engine, utcnow, write_engine
 from app.events import Event, EventBus
-from app.queries.rows import AnyInteraction
+from app.queries.rows import AnyInteraction, ContactRow
 from app.serializers import Known, interaction_dicts
 
 
@@ -84,6 +84,9 @@ class Transaction:
         # (channel, provider id) -> (message, interaction) already stored, or None: the
         # duplicate check answered once for a group commit (``ingest_batch``).
         self.provider_ids: dict[tuple[int, str], tuple[int, int] | None] = {}
+        # (tenant, identity kind, value) -> contact, or None: senders looked up once
+        # for a group commit, and the cards it made.
+        self.contacts: dict[tuple[int, str, str], ContactRow | None] = {}
 
     def emit(self, event: Event) -> None:
         self.events.append(event)

@@ -126,7 +126,7 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
     now = ctx.clock()
     contact, address, new_contact = _resolve_contact(
         conn, tenant.id, tenant.default_region, msg.sender, msg.other_identities, now,
-        trusted=bool(msg.meta.get("sender_not_phone")))
+        trusted=bool(msg.meta.get("sender_not_phone")), known=tx.contacts)
     history: list[dict[str, Any]] = []
     thread = _thread(ctx, tx, conn, entry, contact, new_contact, msg, now, history)
     row = thread.row
@@ -187,6 +187,12 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
     )
 
 
+def sender_value(sender: Identity, region: str, *, trusted: bool = False) -> str:
+    """The sender's identity as stored (E.164 phone, lower-case e-mail…)."""
+    return sender.value.strip() if trusted else normalize_identity(
+        sender.kind, sender.value, region)
+
+
 def _resolve_contact(
     conn: Connection,
     tenant_id: int,
@@ -196,19 +202,24 @@ def _resolve_contact(
     now: datetime,
     *,
     trusted: bool = False,
+    known: dict[tuple[int, str, str], ContactRow | None] | None = None,
 ) -> tuple[ContactRow, str, bool]:
     """Find the customer by any identity they wrote from, or make them a card.
 
     ``trusted``: the channel already decided the sender is not a phone number it can
-    normalise (an operator's notice signed "Orange"); keep it as given.
+    normalise (an operator's notice signed "Orange"); keep it as given. ``known``:
+    senders already looked up in this transaction (``Transaction.contacts``).
     """
-    value = sender.value.strip() if trusted else normalize_identity(
-        sender.kind, sender.value, region)
-    contact = q.find_contact(conn, tenant_id, sender.kind, value)
+    value = sender_value(sender, region, trusted=trusted)
+    key = (tenant_id, sender.kind, value)
+    contact = known[key] if known is not None and key in known else q.find_contact(
+        conn, tenant_id, sender.kind, value)
     created = contact is None
     if contact is None:
         contact = q.create_contact(conn, tenant_id, sender.name, now)
         q.add_identity(conn, tenant_id, contact, sender.kind, value, now)
+        if known is not None:  # the sender's next message in this group commit
+            known[key] = contact
     elif sender.name and not contact.name:
         contact.name = sender.name
         conn.execute(q.RENAME_CONTACT, {"contact_id": contact.id, "v_name": sender.name,

@@ -16,8 +16,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from app.actions.ingest import IngestResult, check_and_take_survey_reply, count, ingest, ingest_in
+from app.actions.ingest import (
+    IngestResult,
+    check_and_take_survey_reply,
+    count,
+    ingest,
+    ingest_in,
+    sender_value,
+)
 from app.context import AppContext, Transaction
+from app.errors import ActionError
 from app.queries import ingest as q
 from channels.types import InboundMessage
 
@@ -47,6 +55,7 @@ def ingest_many(ctx: AppContext, messages: Sequence[InboundMessage]) -> list[Out
         try:
             with ctx.transaction() as tx:
                 _check_duplicates(ctx, tx, [messages[i] for i in batch])
+                _find_senders(ctx, tx, [messages[i] for i in batch])
                 together = [ingest_in(ctx, tx, messages[i]) for i in batch]
         except Exception as exc:  # each message then answers for itself
             log.warning("group commit of %d messages failed (%r); ingesting one by one",
@@ -79,6 +88,29 @@ def _check_duplicates(ctx: AppContext, tx: Transaction, messages: list[InboundMe
                 "tenant_id": entry.tenant.id, "channel_id": channel_id,
                 "provider_ids": sorted(set(provider_ids))}):
             tx.provider_ids[(channel_id, pid)] = (message_id, interaction_id)
+
+
+def _find_senders(ctx: AppContext, tx: Transaction, messages: list[InboundMessage]) -> None:
+    """The senders' contact cards: one query per tenant and identity kind for the
+    batch, kept on the transaction for ``ingest_in`` (None: a card to make)."""
+    wanted: dict[tuple[int, str], set[str]] = {}
+    for msg in messages:
+        entry = ctx.config_cache.by_id(msg.channel_id)
+        if entry is None or entry.tenant.id is None:
+            continue
+        try:
+            value = sender_value(msg.sender, entry.tenant.default_region,
+                                 trusted=bool(msg.meta.get("sender_not_phone")))
+        except ActionError:
+            continue  # ingest_in answers for it
+        wanted.setdefault((entry.tenant.id, msg.sender.kind), set()).add(value)
+    conn = tx.session.connection()
+    for (tenant_id, kind), values in wanted.items():
+        if len(values) < 2:
+            continue  # ingest_in asks its one question itself
+        found = q.find_contacts(conn, tenant_id, kind, sorted(values))
+        for value in values:
+            tx.contacts[(tenant_id, kind, value)] = found.get(value)
 
 
 def _alone(ctx: AppContext, msg: InboundMessage) -> Outcome:

@@ -50,6 +50,17 @@ CONTACT_BY_IDENTITY = (
            _by.c.value == bindparam("value"))
     .order_by(_all.c.id)
 )
+# The same for several senders of one kind at once (a group commit), with the value
+# each row was found by.
+CONTACTS_BY_IDENTITIES = (
+    select(_by.c.value.label("found_by"), contact.c.id, contact.c.name, contact.c.vip,
+           contact.c.sms_opted_out, _all.c.kind, _all.c.value)
+    .select_from(_by.join(contact, contact.c.id == _by.c.contact_id)
+                 .join(_all, _all.c.contact_id == contact.c.id))
+    .where(_by.c.tenant_id == bindparam("tenant_id"), _by.c.kind == bindparam("kind"),
+           _by.c.value.in_(bindparam("values", expanding=True)))
+    .order_by(_all.c.id)
+)
 IDENTITY_EXISTS = (
     select(identity.c.id)
     .where(identity.c.tenant_id == bindparam("tenant_id"), identity.c.kind == bindparam("kind"),
@@ -105,6 +116,20 @@ def find_contact(conn: Connection, tenant_id: int, kind: str, value: str) -> Con
         if found is None:
             found = ContactRow(cid, name, bool(vip), bool(opted_out))
         found.add_identity(other_kind, other_value)
+    return found
+
+
+def find_contacts(conn: Connection, tenant_id: int, kind: str, values: list[str]
+                  ) -> dict[str, ContactRow]:
+    """``find_contact`` for several values of one kind: value -> contact (when known)."""
+    found: dict[str, ContactRow] = {}
+    for by, cid, name, vip, opted_out, other_kind, other_value in conn.execute(
+            CONTACTS_BY_IDENTITIES, {"tenant_id": tenant_id, "kind": kind,
+                                     "values": sorted(set(values))}):
+        row = found.get(by)
+        if row is None:
+            row = found[by] = ContactRow(cid, name, bool(vip), bool(opted_out))
+        row.add_identity(other_kind, other_value)
     return found
 
 

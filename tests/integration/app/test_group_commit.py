@@ -182,3 +182,20 @@ def test_provider_retries_are_recognised_with_one_question_per_batch(ctx: AppCon
     assert resent.message_id == new.message_id
     assert isinstance(last, IngestResult) and not last.duplicate
     assert [pid for pid, _ in stored(ctx)] == ["r1", "r2", "r3"]
+
+
+def test_known_senders_are_found_with_one_question_per_batch(ctx: AppContext) -> None:
+    w = make_world(ctx)
+    before = actions.ingest(ctx, sms(w.channel.id, "+221771000401", "bonjour", "k1"))
+    again, other, local = ingest_many(ctx, [
+        sms(w.channel.id, "+221771000401", "encore moi", "k2"),
+        sms(w.channel.id, "+221771000402", "première fois", "k3"),
+        sms(w.channel.id, "771000401", "et en format local", "k4"),  # same number
+    ])
+    assert isinstance(again, IngestResult) and isinstance(local, IngestResult)
+    assert isinstance(other, IngestResult) and other.new_interaction
+    assert again.interaction_id == local.interaction_id == before.interaction_id
+    with ctx.read_session() as s:
+        from app.models import Contact
+
+        assert s.exec(select(func.count()).select_from(Contact)).one() == 2
