@@ -8,7 +8,10 @@ code) with:
   setting ``stem``, whether words and pairs are stemmed, since version 3);
 * ``vocabulary``: UTF-8 feature names joined by newlines (features never hold one);
 * ``coef``, ``intercept``, ``idf``, ``block_sizes``, ``mix``, ``mix_bias``: the numbers
-  (``mix``/``mix_bias``: the labels × labels layer over the scores, since version 2).
+  (``mix``/``mix_bias``: the labels × labels layer over the scores, since version 2);
+* ``mlp_w1``, ``mlp_b1``, ``mlp_w2``, ``mlp_b2`` (since version 4, only in models that
+  have one): the ensemble network, with its temperature and weight in the header's
+  ``mlp`` entry (null without a network).
 
 Reading checks the format, the version, every checksum and every shape, and raises
 :class:`ModelFormatError` on any mismatch, so a caller keeps the model it has.
@@ -30,6 +33,7 @@ import numpy.typing as npt
 from classifier.errors import ModelFormatError
 from classifier.features import FeatureConfig, Vectorizer
 from classifier.linear import LinearTextModel
+from classifier.mlp import MlpHead
 
 FORMAT = "teranga-linear-text-model"
 # 2: adds the mixing layer (mix, mix_bias). Version 1 files (no layer) are still read, as
@@ -38,10 +42,14 @@ FORMAT = "teranga-linear-text-model"
 # version 2, but code that reads version 2 would look the stems up as whole words and
 # quietly score wrong: the version number makes it refuse the file instead. Versions 1
 # and 2 are read with stem=False, as they were trained.
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+# 4: the ensemble network (header "mlp", arrays mlp_*). Code that reads version 3 would
+# drop the network and score with the SVM alone, at the ensemble's temperatures: the
+# version number makes it refuse the file instead.
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 _ARRAYS_V1 = ("vocabulary", "coef", "intercept", "idf", "block_sizes")
 _ARRAYS = (*_ARRAYS_V1, "mix", "mix_bias")
+_MLP_ARRAYS = ("mlp_w1", "mlp_b1", "mlp_w2", "mlp_b2")
 
 
 def _digest(array: npt.NDArray[Any]) -> str:
@@ -62,11 +70,15 @@ def to_bytes(model: LinearTextModel, extra: dict[str, Any] | None = None) -> byt
         "mix": model.mix,
         "mix_bias": model.mix_bias,
     }
+    mlp = model.mlp
+    if mlp is not None:
+        arrays.update(mlp_w1=mlp.w1, mlp_b1=mlp.b1, mlp_w2=mlp.w2, mlp_b2=mlp.b2)
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "labels": list(model.labels),
         "temperature": model.temperature,
+        "mlp": None if mlp is None else {"temperature": mlp.temperature, "weight": mlp.weight},
         "features": vectorizer.config.to_dict(),
         "sha256": {name: _digest(a) for name, a in arrays.items()},
         "extra": extra or {},
@@ -108,6 +120,9 @@ def from_bytes(data: bytes) -> tuple[LinearTextModel, dict[str, Any]]:
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             names = _ARRAYS if header["format_version"] >= 2 else _ARRAYS_V1
+            network = header.get("mlp") if header["format_version"] >= 4 else None
+            if network is not None:
+                names = (*names, *_MLP_ARRAYS)
             arrays = {name: archive[name] for name in names}
         for name, array in arrays.items():
             if _digest(array) != header["sha256"][name]:
@@ -125,6 +140,16 @@ def from_bytes(data: bytes) -> tuple[LinearTextModel, dict[str, Any]]:
             float(header["temperature"]),
             arrays.get("mix"),
             arrays.get("mix_bias"),
+            None
+            if network is None
+            else MlpHead(
+                arrays["mlp_w1"],
+                arrays["mlp_b1"],
+                arrays["mlp_w2"],
+                arrays["mlp_b2"],
+                float(network["temperature"]),
+                float(network["weight"]),
+            ),
         )
     except ModelFormatError:
         raise

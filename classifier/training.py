@@ -24,6 +24,7 @@ from classifier.errors import DataError
 from classifier.features import FeatureConfig, Vectorizer
 from classifier.linear import LinearTextModel, softmax
 from classifier.metrics import accuracy, macro_f1
+from classifier.mlp import MlpHead, fit_mlp
 from classifier.sanitize import usable_text
 from classifier.stacking import fit_stacker
 
@@ -150,6 +151,19 @@ def cross_validated_scores(
     return scores
 
 
+def _fit_network(
+    x: csr_matrix, y: npt.NDArray[np.intp], n_labels: int, n_folds: int, seed: int
+) -> MlpHead:
+    """The ensemble network on all rows, its temperature fitted on out-of-fold logits."""
+    oof = np.zeros((x.shape[0], n_labels), dtype=np.float32)
+    for train_idx, test_idx in _folds(y, n_folds, seed):
+        head = fit_mlp(x[train_idx], y[train_idx], n_labels, seed=seed)
+        oof[test_idx] = head.logits_matrix(x[test_idx])
+    head = fit_mlp(x, y, n_labels, seed=seed)
+    head.temperature = fit_temperature(oof, y)
+    return head
+
+
 def train(
     examples: Sequence[tuple[str, str]],
     *,
@@ -158,6 +172,7 @@ def train(
     cv_folds: int = 2,
     evaluate: bool = True,
     stack: bool = True,
+    ensemble: bool = True,
     seed: int = 0,
 ) -> TrainedModel:
     """Fit a calibrated linear model on ``(text, label)`` pairs.
@@ -166,7 +181,10 @@ def train(
     cross-validated accuracy / macro-F1 (of the first-level SVM: the mixing layer is
     fitted on those very out-of-fold scores, so they cannot also judge it) and
     calibrates the confidence; with ``stack`` and enough examples the out-of-fold
-    scores also fit the mixing layer, whose softmax is calibrated as it is. Without
+    scores also fit the mixing layer, whose softmax is calibrated as it is; with
+    ``ensemble`` too (and the same floor of examples) a small network
+    (``classifier.mlp``) is trained beside the SVM, its temperature fitted on its own
+    out-of-fold logits, and the two members' log-probabilities are averaged. Without
     ``evaluate``, or with too few examples, the confidence keeps a neutral temperature
     of 1 and there is no mixing layer.
     Raises :class:`DataError` when fewer than two labels have usable examples.
@@ -176,7 +194,7 @@ def train(
     # One core, as the budget says: BLAS threads gain nothing on these small dense
     # products and, on a busy machine, their spinning made training 2-6x slower.
     with threadpool_limits(1):
-        return _train(examples, c, features, cv_folds, evaluate, stack, seed)
+        return _train(examples, c, features, cv_folds, evaluate, stack, ensemble, seed)
 
 
 def _train(
@@ -186,6 +204,7 @@ def _train(
     cv_folds: int,
     evaluate: bool,
     stack: bool,
+    ensemble: bool,
     seed: int,
 ) -> TrainedModel:
     started = time.perf_counter()
@@ -203,6 +222,7 @@ def _train(
     mix: npt.NDArray[np.float32] | None = None
     mix_bias: npt.NDArray[np.float32] | None = None
     stacked = False
+    mlp: MlpHead | None = None
     folds = min(cv_folds, len(texts) // _MIN_PER_FOLD)
     if evaluate and folds >= 2:
         oof = cross_validated_scores(x, y, len(labels), c, folds, seed)
@@ -219,9 +239,11 @@ def _train(
         if stack and len(labels) >= 3 and len(texts) >= STACK_MIN_PER_LABEL * len(labels):
             mix, mix_bias = fit_stacker(oof, y, temperature=temperature)
             temperature, stacked = 1.0, True
+            if ensemble:
+                mlp = _fit_network(x, y, len(labels), folds, seed)
 
     coef, intercept = _fit_linear(x, y, len(labels), c, seed)
-    model = LinearTextModel(vectorizer, labels, coef, intercept, temperature, mix, mix_bias)
+    model = LinearTextModel(vectorizer, labels, coef, intercept, temperature, mix, mix_bias, mlp)
     return TrainedModel(
         model=model,
         evaluation=evaluation,
@@ -233,6 +255,7 @@ def _train(
             "cv_folds": cv_folds,
             "seed": seed,
             "stacked": int(stacked),
+            "ensemble": int(mlp is not None),
             **vectorizer.config.to_dict(),
         },
     )

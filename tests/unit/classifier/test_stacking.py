@@ -12,7 +12,7 @@ import pytest
 
 from classifier import model_file
 from classifier.features import FeatureConfig
-from classifier.linear import LinearTextModel, softmax
+from classifier.linear import LinearTextModel
 from classifier.stacking import fit_stacker
 from classifier.training import train
 
@@ -59,7 +59,7 @@ def test_enough_examples_give_a_mixing_layer_on_the_lean_path(
     model = stacked_model
     assert not np.allclose(model.mix, np.eye(3))
     texts = ["ma carte est bloquee", "un devis svp", "panne internet depuis hier"]
-    batch = softmax(model.logits(model.decision_matrix(texts)), model.temperature)
+    batch = model.proba_matrix(texts)
     for row, text in zip(batch, texts, strict=True):
         np.testing.assert_allclose(model.proba(text), row, rtol=1e-5, atol=1e-6)
     assert model.predict_many(texts) == ["cartes", "ventes", "technique"]
@@ -75,7 +75,7 @@ def test_few_examples_or_two_labels_keep_the_identity() -> None:
 
 def test_mixing_layer_survives_the_model_file(stacked_model: LinearTextModel) -> None:
     loaded, header = model_file.from_bytes(model_file.to_bytes(stacked_model))
-    assert header["format_version"] == model_file.FORMAT_VERSION == 3
+    assert header["format_version"] == model_file.FORMAT_VERSION == 4
     np.testing.assert_array_equal(loaded.mix, stacked_model.mix)
     np.testing.assert_array_equal(loaded.mix_bias, stacked_model.mix_bias)
     text = "offre et prix de l abonnement"
@@ -97,11 +97,12 @@ def _rewrite_header(data: bytes, header: dict[str, object], drop: tuple[str, ...
 
 def test_version_2_files_still_load_on_whole_words() -> None:
     """Models saved before stemming keep serving after an upgrade, on whole words."""
-    old = train(_examples(30), features=FeatureConfig(stem=False)).model
+    old = train(_examples(30), features=FeatureConfig(stem=False), ensemble=False).model
     data = model_file.to_bytes(old)
     header = model_file.read_header(data)
     header["format_version"] = 2
     del header["features"]["stem"]  # version 2 files have no such setting
+    del header["mlp"]  # nor an ensemble network
     loaded, _ = model_file.from_bytes(_rewrite_header(data, header))
     assert loaded.vectorizer.config.stem is False
     for text in ["offre et prix des abonnements", "cartes bloquees au distributeur"]:
@@ -113,8 +114,12 @@ def test_version_1_files_still_load_without_the_layer(stacked_model: LinearTextM
     data = model_file.to_bytes(stacked_model)
     header = model_file.read_header(data)
     header["format_version"] = 1
-    del header["sha256"]["mix"], header["sha256"]["mix_bias"]
-    loaded, _ = model_file.from_bytes(_rewrite_header(data, header, ("mix.npy", "mix_bias.npy")))
+    del header["sha256"]["mix"], header["sha256"]["mix_bias"], header["mlp"]
+    for name in ("mlp_w1", "mlp_b1", "mlp_w2", "mlp_b2"):
+        del header["sha256"][name]
+    dropped = ("mix.npy", "mix_bias.npy", "mlp_w1.npy", "mlp_b1.npy", "mlp_w2.npy", "mlp_b2.npy")
+    loaded, _ = model_file.from_bytes(_rewrite_header(data, header, dropped))
+    assert loaded.mlp is None
     k = len(stacked_model.labels)
     np.testing.assert_array_equal(loaded.mix, np.eye(k))
     plain = LinearTextModel(
