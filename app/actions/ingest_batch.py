@@ -6,9 +6,10 @@ webhook posts) share one commit and one trip to a worker thread: in process that
 --batch 16``). Each message is written exactly as ``ingest`` writes it; the events
 of all of them are published after the one commit, in order.
 
-One bad message never takes the others down: if anything fails inside the shared
+One bad message never takes the others down: if one fails inside the shared
 transaction, it is rolled back whole and every message is ingested again on its own,
-each with its own result or error.
+each with its own result or error. If the commit itself fails, nothing is retried here
+(it may have happened): every caller gets the error, as a lone ``ingest`` would.
 """
 
 from __future__ import annotations
@@ -52,16 +53,23 @@ def ingest_many(ctx: AppContext, messages: Sequence[InboundMessage]) -> list[Out
     if len(batch) == 1:
         outcomes[batch[0]] = _alone(ctx, messages[batch[0]])
     elif batch:
+        together: list[IngestResult] | None = None
         try:
             with ctx.transaction() as tx:
                 _check_duplicates(ctx, tx, [messages[i] for i in batch])
                 _find_senders(ctx, tx, [messages[i] for i in batch])
                 together = [ingest_in(ctx, tx, messages[i]) for i in batch]
-        except Exception as exc:  # each message then answers for itself
-            log.warning("group commit of %d messages failed (%r); ingesting one by one",
-                        len(batch), exc)
-            for i in batch:
-                outcomes[i] = _alone(ctx, messages[i])
+        except Exception as exc:
+            if together is not None:
+                # The commit itself failed: it may have happened all the same, so every
+                # caller hears the error (the sender retries; provider ids dedupe).
+                for i in batch:
+                    outcomes[i] = exc
+            else:  # a message failed: rolled back, and each answers for itself
+                log.warning("group commit of %d messages failed (%r); ingesting one by one",
+                            len(batch), exc)
+                for i in batch:
+                    outcomes[i] = _alone(ctx, messages[i])
         else:
             for i, result in zip(batch, together, strict=True):
                 count(result)

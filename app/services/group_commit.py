@@ -12,7 +12,6 @@ share it. Nothing is acknowledged before its batch committed.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 import weakref
 from typing import Any
@@ -24,8 +23,6 @@ from app.actions.ingest_batch import ingest_many
 from app.context import AppContext
 from app.observability import METRICS
 from channels.types import InboundMessage
-
-log = logging.getLogger(__name__)
 
 # Larger batches hold the (SQLite) write lock longer for little more gain.
 MAX_BATCH = 32

@@ -199,3 +199,25 @@ def test_known_senders_are_found_with_one_question_per_batch(ctx: AppContext) ->
         from app.models import Contact
 
         assert s.exec(select(func.count()).select_from(Contact)).one() == 2
+
+
+def test_a_failed_commit_is_not_retried_behind_the_senders_back(ctx: AppContext,
+                                                                 monkeypatch: Any) -> None:
+    from app.context import Transaction
+
+    w = make_world(ctx)
+
+    attempts: list[int] = []
+
+    def failing(self: Transaction) -> None:
+        attempts.append(len(self.events))
+        raise RuntimeError("the commit failed")
+
+    monkeypatch.setattr(Transaction, "finalize", failing)
+    outcomes = ingest_many(ctx, [sms(w.channel.id, "+221771000501", "un", "x1"),
+                                 sms(w.channel.id, "+221771000502", "deux", "x2")])
+    # Whether a failed commit happened is not known here: each sender hears the error
+    # and retries (its provider id makes a retry of a stored message a duplicate).
+    assert all(isinstance(o, RuntimeError) for o in outcomes)
+    assert len(attempts) == 1  # one commit tried, no one-by-one retries
+    assert stored(ctx) == []
