@@ -117,9 +117,8 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
     conn = tx.session.connection()
     if msg.provider_id:
         key = (channel.id, msg.provider_id)
-        seen = tx.provider_ids[key] if key in tx.provider_ids else conn.execute(
-            q.DUPLICATE, {"tenant_id": tenant.id, "channel_id": channel.id,
-                          "provider_id": msg.provider_id}).first()
+        seen = tx.provider_ids[key] if key in tx.provider_ids else q.stored_messages(
+            conn, tenant.id, channel.id, [msg.provider_id]).get(msg.provider_id)
         if seen is not None:
             return IngestResult(message_id=seen[0], interaction_id=seen[1], duplicate=True,
                                 channel_kind=channel.kind)

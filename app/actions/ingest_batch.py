@@ -90,12 +90,10 @@ def _check_duplicates(ctx: AppContext, tx: Transaction, messages: list[InboundMe
         entry = ctx.config_cache.by_id(channel_id)
         if entry is None or len(provider_ids) < 2:
             continue  # ingest_in refuses the channel, or asks its one question itself
+        assert entry.tenant.id is not None
+        stored = q.stored_messages(conn, entry.tenant.id, channel_id, provider_ids)
         for pid in provider_ids:
-            tx.provider_ids[(channel_id, pid)] = None
-        for pid, message_id, interaction_id in conn.execute(q.DUPLICATES_AMONG, {
-                "tenant_id": entry.tenant.id, "channel_id": channel_id,
-                "provider_ids": sorted(set(provider_ids))}):
-            tx.provider_ids[(channel_id, pid)] = (message_id, interaction_id)
+            tx.provider_ids[(channel_id, pid)] = stored.get(pid)
 
 
 def _find_senders(ctx: AppContext, tx: Transaction, messages: list[InboundMessage]) -> None:

@@ -18,16 +18,7 @@ history = TABLES["interaction_event"]
 channel = TABLES["channel"]
 users = TABLES["users"]
 
-DUPLICATE = (
-    select(message.c.id, message.c.interaction_id)
-    .where(message.c.tenant_id == bindparam("tenant_id"),
-           message.c.channel_id == bindparam("channel_id"),
-           message.c.direction == "in",
-           message.c.provider_id == bindparam("provider_id"))
-    .limit(1)
-)
-
-# The same question for a whole group commit's messages of one channel, at once.
+# Inbound messages already stored under these provider ids (a gateway's retries).
 DUPLICATES_AMONG = (
     select(message.c.provider_id, message.c.id, message.c.interaction_id)
     .where(message.c.tenant_id == bindparam("tenant_id"),
@@ -38,20 +29,10 @@ DUPLICATES_AMONG = (
 
 _by = identity.alias("by")
 _all = identity.alias("known")
-# The contact an identity belongs to, with every identity of that contact (one row
-# each, in the order they were learnt): resolution and the event's contact card in
-# one round trip.
-CONTACT_BY_IDENTITY = (
-    select(contact.c.id, contact.c.name, contact.c.vip, contact.c.sms_opted_out,
-           _all.c.kind, _all.c.value)
-    .select_from(_by.join(contact, contact.c.id == _by.c.contact_id)
-                 .join(_all, _all.c.contact_id == contact.c.id))
-    .where(_by.c.tenant_id == bindparam("tenant_id"), _by.c.kind == bindparam("kind"),
-           _by.c.value == bindparam("value"))
-    .order_by(_all.c.id)
-)
-# The same for several senders of one kind at once (a group commit), with the value
-# each row was found by.
+# The contacts these identities (of one kind) belong to, with every identity of each
+# contact (one row each, in the order they were learnt) and the value it was found
+# by: resolution and the event's contact card in one round trip, for one sender or a
+# group commit's.
 CONTACTS_BY_IDENTITIES = (
     select(_by.c.value.label("found_by"), contact.c.id, contact.c.name, contact.c.vip,
            contact.c.sms_opted_out, _all.c.kind, _all.c.value)
@@ -110,18 +91,20 @@ _updates: dict[frozenset[str], Update] = {}
 
 
 def find_contact(conn: Connection, tenant_id: int, kind: str, value: str) -> ContactRow | None:
-    found: ContactRow | None = None
-    for cid, name, vip, opted_out, other_kind, other_value in conn.execute(
-            CONTACT_BY_IDENTITY, {"tenant_id": tenant_id, "kind": kind, "value": value}):
-        if found is None:
-            found = ContactRow(cid, name, bool(vip), bool(opted_out))
-        found.add_identity(other_kind, other_value)
-    return found
+    return find_contacts(conn, tenant_id, kind, [value]).get(value)
+
+
+def stored_messages(conn: Connection, tenant_id: int, channel_id: int, provider_ids: list[str]
+                    ) -> dict[str, tuple[int, int]]:
+    """provider id -> (message, interaction) for the inbound ones stored already."""
+    return {pid: (mid, iid) for pid, mid, iid in conn.execute(DUPLICATES_AMONG, {
+        "tenant_id": tenant_id, "channel_id": channel_id,
+        "provider_ids": sorted(set(provider_ids))})}
 
 
 def find_contacts(conn: Connection, tenant_id: int, kind: str, values: list[str]
                   ) -> dict[str, ContactRow]:
-    """``find_contact`` for several values of one kind: value -> contact (when known)."""
+    """Contacts by identity values of one kind: value -> contact (when known)."""
     found: dict[str, ContactRow] = {}
     for by, cid, name, vip, opted_out, other_kind, other_value in conn.execute(
             CONTACTS_BY_IDENTITIES, {"tenant_id": tenant_id, "kind": kind,
