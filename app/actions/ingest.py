@@ -27,6 +27,7 @@ from app.models import Interaction
 from app.models.interactions import OPEN_STATUSES
 from app.observability import METRICS
 from app.queries import ingest as q
+from app.queries.deferred import DeferredInserts
 from app.queries.rows import ContactRow, InteractionRow, MessageRow
 from app.serializers import message_dict
 from app.services import assignment, auto_reply, queueing, spam
@@ -125,7 +126,7 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
     now = ctx.clock()
     contact, address, new_contact = _resolve_contact(
         conn, tenant.id, tenant.default_region, msg.sender, msg.other_identities, now,
-        trusted=bool(msg.meta.get("sender_not_phone")), known=tx.contacts)
+        trusted=bool(msg.meta.get("sender_not_phone")), known=tx.contacts, later=tx.later)
     history: list[dict[str, Any]] = []
     thread = _thread(ctx, tx, conn, entry, contact, new_contact, msg, now, history)
     row = thread.row
@@ -144,7 +145,7 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
     offer = assignment.offer_row(conn, row, now, entry.config, tx.full_groups) \
         if row.status == "queued" and (thread.created or thread.requeued) else None
     if thread.created:
-        q.insert_interaction(conn, row)
+        q.insert_interaction(conn, row, tx.later)
     else:
         q.update_interaction(conn, row, thread.before)
     assert row.id is not None
@@ -155,7 +156,7 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
         "html": html, "subject": msg.subject,
         "provider_id": msg.provider_id, "delivery_status": None, "delivery_error": None,
         "author_id": None, "created_at": now, "meta": message_meta,
-    })
+    }, tx.later)
     if msg.provider_id:  # a resend later in the same group commit is a duplicate
         tx.provider_ids[(channel.id, msg.provider_id)] = (message_id, row.id)
     if ctx.config_cache.health_due(entry, now, HEALTH_STRIDE.total_seconds()):
@@ -164,7 +165,7 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
     lines = [{"tenant_id": tenant.id, "interaction_id": row.id, **h} for h in history]
     if closed_notice is not None:
         # Through the ORM service, in the order the history has always had.
-        q.insert_history(conn, lines)
+        q.insert_history(conn, lines, tx.later)
         lines = []
         orm_row = tx.session.get(Interaction, row.id)
         assert orm_row is not None
@@ -173,7 +174,7 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
         tx.session.flush()
     if offer is not None:
         lines.append({"tenant_id": tenant.id, "interaction_id": row.id, **offer.history})
-    q.insert_history(conn, lines)
+    q.insert_history(conn, lines, tx.later)
     _emit(tx, entry, row, contact, thread, offer,
           MessageRow(id=message_id, interaction_id=row.id, direction="in", kind="message",
                      text=msg.text, html=html, subject=msg.subject, created_at=now))
@@ -202,12 +203,14 @@ def _resolve_contact(
     *,
     trusted: bool = False,
     known: dict[tuple[int, str, str], ContactRow | None] | None = None,
+    later: DeferredInserts | None = None,
 ) -> tuple[ContactRow, str, bool]:
     """Find the customer by any identity they wrote from, or make them a card.
 
     ``trusted``: the channel already decided the sender is not a phone number it can
     normalise (an operator's notice signed "Orange"); keep it as given. ``known``:
-    senders already looked up in this transaction (``Transaction.contacts``).
+    senders already looked up in this transaction (``Transaction.contacts``);
+    ``later``: the group commit's held-back inserts (``Transaction.later``).
     """
     value = sender_value(sender, region, trusted=trusted)
     key = (tenant_id, sender.kind, value)
@@ -215,8 +218,8 @@ def _resolve_contact(
         conn, tenant_id, sender.kind, value)
     created = contact is None
     if contact is None:
-        contact = q.create_contact(conn, tenant_id, sender.name, now)
-        q.add_identity(conn, tenant_id, contact, sender.kind, value, now)
+        contact = q.create_contact(conn, tenant_id, sender.name, now, later)
+        q.add_identity(conn, tenant_id, contact, sender.kind, value, now, later)
         if known is not None:  # the sender's next message in this group commit
             known[key] = contact
     elif sender.name and not contact.name:
@@ -229,7 +232,7 @@ def _resolve_contact(
         except Invalid:
             continue  # a visitor's mistyped number must not lose their message
         if not q.identity_known(conn, tenant_id, other.kind, other_value):
-            q.add_identity(conn, tenant_id, contact, other.kind, other_value, now)
+            q.add_identity(conn, tenant_id, contact, other.kind, other_value, now, later)
     return contact, value, created
 
 

@@ -4,7 +4,9 @@ Messages that arrive together (chat lines from many visitors, a gateway's concur
 webhook posts) share one commit and one trip to a worker thread: in process that is
 ~40 % less CPU per message at 16 a batch on SQLite (``bench/ingest_inprocess.py
 --batch 16``). Each message is written exactly as ``ingest`` writes it; the events
-of all of them are published after the one commit, in order.
+of all of them are published after the one commit, in order. On PostgreSQL the
+batch's inserts are also held back and written a table at a time
+(``app.queries.deferred``), which saves most of its round trips.
 
 One bad message never takes the others down: if one fails inside the shared
 transaction, it is rolled back whole and every message is ingested again on its own,
@@ -15,7 +17,8 @@ each with its own result or error. If the commit itself fails, nothing is retrie
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from app.actions.ingest import (
     IngestResult,
@@ -28,6 +31,7 @@ from app.actions.ingest import (
 from app.context import AppContext, Transaction
 from app.errors import ActionError
 from app.queries import ingest as q
+from app.queries.deferred import deferred_inserts
 from channels.types import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -58,7 +62,9 @@ def ingest_many(ctx: AppContext, messages: Sequence[InboundMessage]) -> list[Out
             with ctx.transaction() as tx:
                 _check_duplicates(ctx, tx, [messages[i] for i in batch])
                 _find_senders(ctx, tx, [messages[i] for i in batch])
-                together = [ingest_in(ctx, tx, messages[i]) for i in batch]
+                with _held_inserts(ctx, tx, len(batch)):
+                    results = [ingest_in(ctx, tx, messages[i]) for i in batch]
+                together = results  # written: from here on, only the commit can fail
         except Exception as exc:
             if together is not None:
                 # The commit itself failed: it may have happened all the same, so every
@@ -75,6 +81,22 @@ def ingest_many(ctx: AppContext, messages: Sequence[InboundMessage]) -> list[Out
                 count(result)
                 outcomes[i] = result
     return [o if o is not None else RuntimeError("not ingested") for o in outcomes]
+
+
+@contextmanager
+def _held_inserts(ctx: AppContext, tx: Transaction, n: int) -> Iterator[None]:
+    """On PostgreSQL, the batch's inserts are written a table at a time
+    (``app.queries.deferred``): a few statements per batch instead of five per
+    message."""
+    if ctx.dialect != "postgresql":
+        yield
+        return
+    with deferred_inserts(tx.session.connection(), n) as later:
+        tx.later = later
+        try:
+            yield
+        finally:
+            tx.later = None
 
 
 def _check_duplicates(ctx: AppContext, tx: Transaction, messages: list[InboundMessage]

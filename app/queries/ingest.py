@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Update, bindparam, insert, select, update
 
+from app.queries.deferred import DeferredInserts
 from app.queries.rows import INTERACTION_COLUMNS, TABLES, ContactRow, InteractionRow
 
 message = TABLES["message"]
@@ -116,19 +117,32 @@ def find_contacts(conn: Connection, tenant_id: int, kind: str, values: list[str]
     return found
 
 
-def create_contact(conn: Connection, tenant_id: int, name: str | None, now: datetime
-                   ) -> ContactRow:
-    cid = conn.execute(INSERT_CONTACT, {
+# The inserts below write at once, or hold the row back for the group commit's
+# ``later`` (``app.queries.deferred``) with an id reserved for it.
+
+
+def create_contact(conn: Connection, tenant_id: int, name: str | None, now: datetime,
+                   later: DeferredInserts | None = None) -> ContactRow:
+    values: dict[str, Any] = {
         "tenant_id": tenant_id, "name": name, "vip": False, "sms_opted_out": False,
         "notes": None, "attributes": {}, "created_at": now, "updated_at": now,
-    }).scalar_one()
+    }
+    if later is not None:
+        values["id"] = cid = later.new_id("contact")
+        later.add("contact", values)
+    else:
+        cid = conn.execute(INSERT_CONTACT, values).scalar_one()
     return ContactRow(int(cid), name, False, False)
 
 
 def add_identity(conn: Connection, tenant_id: int, contact: ContactRow, kind: str, value: str,
-                 now: datetime) -> None:
-    conn.execute(INSERT_IDENTITY, {"tenant_id": tenant_id, "contact_id": contact.id,
-                                   "kind": kind, "value": value, "created_at": now})
+                 now: datetime, later: DeferredInserts | None = None) -> None:
+    values = {"tenant_id": tenant_id, "contact_id": contact.id, "kind": kind,
+              "value": value, "created_at": now}
+    if later is not None:
+        later.add("contact_identity", values)
+    else:
+        conn.execute(INSERT_IDENTITY, values)
     contact.add_identity(kind, value)
 
 
@@ -147,8 +161,13 @@ def load_interaction(conn: Connection, statement: Any, params: dict[str, Any]
     return InteractionRow(*values), assignee_name
 
 
-def insert_interaction(conn: Connection, row: InteractionRow) -> int:
+def insert_interaction(conn: Connection, row: InteractionRow,
+                       later: DeferredInserts | None = None) -> int:
     values = row.values()
+    if later is not None:
+        values["id"] = row.id = later.new_id("interaction")
+        later.add("interaction", values)
+        return row.id
     del values["id"]
     row.id = int(conn.execute(INSERT_INTERACTION, values).scalar_one())
     return row.id
@@ -170,12 +189,21 @@ def update_interaction(conn: Connection, row: InteractionRow, before: dict[str, 
     conn.execute(statement, params)
 
 
-def insert_message(conn: Connection, values: dict[str, Any]) -> int:
+def insert_message(conn: Connection, values: dict[str, Any],
+                   later: DeferredInserts | None = None) -> int:
+    if later is not None:
+        mid = later.new_id("message")
+        later.add("message", {**values, "id": mid})
+        return mid
     return int(conn.execute(INSERT_MESSAGE, values).scalar_one())
 
 
-def insert_history(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+def insert_history(conn: Connection, rows: Iterable[dict[str, Any]],
+                   later: DeferredInserts | None = None) -> None:
     """History lines (``interaction_event``), in the order given."""
     batch = [{"actor_id": None, **r} for r in rows]
-    if batch:
+    if later is not None:
+        for line in batch:
+            later.add("interaction_event", line)
+    elif batch:
         conn.execute(INSERT_HISTORY, batch)
