@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, func, or_, select, update
 
 import routing
+from app.queries.deferred import READS_ASSIGNED_WORK, READS_NO_HELD_ROWS
 from app.queries.rows import TABLES
 
 agent_state = TABLES["agent_state"]
@@ -24,12 +25,14 @@ LOCK_AGENT = (
            or_(agent_state.c.wrap_up_until.is_(None),
                agent_state.c.wrap_up_until <= bindparam("now")))
     .with_for_update(skip_locked=True)
+    .execution_options(**READS_NO_HELD_ROWS)
 )
 AGENT_LOAD = (
     select(interaction.c.channel_kind, func.count())
     .where(interaction.c.assignee_id == bindparam("user_id"),
            interaction.c.status == "assigned")
     .group_by(interaction.c.channel_kind)
+    .execution_options(**READS_ASSIGNED_WORK)
 )
 # What the group's members hold, per channel kind. The members are named by a
 # subquery rather than a list of ids: no statement to expand and compile anew.
@@ -61,9 +64,11 @@ SKILLED_AVAILABLE = (
            or_(agent_state.c.wrap_up_until.is_(None),
                agent_state.c.wrap_up_until <= bindparam("now")))
     .order_by(agent_state.c.user_id)
+    .execution_options(**READS_ASSIGNED_WORK)
 )
 TOUCH_AGENT = (update(agent_state).where(agent_state.c.user_id == bindparam("b_user_id"))
-               .values(idle_since=bindparam("v_idle_since")))
+               .values(idle_since=bindparam("v_idle_since"))
+               .execution_options(**READS_NO_HELD_ROWS))
 
 
 # Languages the classifier recognises, and so the ones work can wait for.

@@ -6,7 +6,10 @@ cost per statement on either back end. Held back, a batch writes each table's ro
 with one ``executemany`` (psycopg pipelines it), just before anything else runs on
 the connection (a read, an update, an ORM query or flush: a ``before_execute`` hook
 on that one connection) and at the end. So whatever the batch reads sees every row it
-wrote before, exactly as if each had been written at once.
+wrote before, exactly as if each had been written at once. A statement may say it
+cannot see them (``READS_NO_HELD_ROWS``) or sees only assigned work
+(``READS_ASSIGNED_WORK``: the agents' loads): then it does not make the batch write
+first, so a busy queue's "is anyone free?" does not split the batch's writes.
 
 Rows that point at a new row need its id before it is written: ids come from the
 tables' own sequences, a block reserved up front in one query per batch, so they
@@ -21,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, text
+from sqlalchemy import Connection, Executable, event, insert, text
 
 from app.queries.rows import TABLES
 
@@ -30,6 +33,11 @@ ORDER = ("contact", "contact_identity", "interaction", "message", "interaction_e
 # Tables whose new rows' ids are handed out before they are written.
 RESERVED = ("contact", "interaction", "message")
 _INSERTS = {name: insert(TABLES[name]) for name in ORDER}
+
+# Execution options of statements that need not wait for held-back rows.
+_OPTION = "teranga_reads_held"
+READS_NO_HELD_ROWS = {_OPTION: "none"}  # tables outside ORDER
+READS_ASSIGNED_WORK = {_OPTION: "assigned"}  # only interactions with an assignee
 
 _PG_RESERVE = text(
     "WITH s AS (SELECT " + ", ".join(
@@ -47,6 +55,7 @@ class DeferredInserts:
         self._ids = {name: iter(values) for name, values in ids.items()}
         self._rows: dict[str, list[dict[str, Any]]] = {name: [] for name in ORDER}
         self._pending = False
+        self._assigned = False  # a held interaction has an assignee
 
     def new_id(self, table: str) -> int:
         """An id for a new row of ``table`` (one of ``RESERVED``)."""
@@ -59,20 +68,26 @@ class DeferredInserts:
     def add(self, table: str, row: dict[str, Any]) -> None:
         self._rows[table].append(row)
         self._pending = True
+        if table == "interaction" and row.get("assignee_id") is not None:
+            self._assigned = True
 
     def flush(self) -> None:
         """Write what waits, parents first. Re-entrant: the hook fires for these
         very statements, and finds nothing left to write."""
         if not self._pending:
             return
-        self._pending = False
+        self._pending = self._assigned = False
         for name in ORDER:
             rows = self._rows[name]
             if rows:
                 self._rows[name] = []
                 self.conn.execute(_INSERTS[name], rows)
 
-    def _before_execute(self, *_: Any) -> None:
+    def _before_execute(self, conn: Connection, statement: Any, *_: Any) -> None:
+        reads = statement.get_execution_options().get(_OPTION) \
+            if isinstance(statement, Executable) else None
+        if reads == "none" or (reads == "assigned" and not self._assigned):
+            return
         self.flush()
 
 

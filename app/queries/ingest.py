@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Update, bindparam, insert, select, update
 
-from app.queries.deferred import DeferredInserts
+from app.queries.deferred import READS_NO_HELD_ROWS, DeferredInserts
 from app.queries.rows import INTERACTION_COLUMNS, TABLES, ContactRow, InteractionRow
 
 message = TABLES["message"]
@@ -86,7 +86,8 @@ INSERT_INTERACTION = insert(interaction).returning(interaction.c.id)
 INSERT_MESSAGE = insert(message).returning(message.c.id)
 INSERT_HISTORY = insert(history)
 TOUCH_CHANNEL = (update(channel).where(channel.c.id == bindparam("channel_id"))
-                 .values(last_message_at=bindparam("v_at")))
+                 .values(last_message_at=bindparam("v_at"))
+                 .execution_options(**READS_NO_HELD_ROWS))
 
 _updates: dict[frozenset[str], Update] = {}
 
