@@ -20,7 +20,7 @@ from app.config import Settings
 from app.db import make_engine, utcnow, write_engine
 from app.events import Event, EventBus
 from app.queries.deferred import DeferredInserts
-from app.queries.rows import AnyInteraction, ContactRow
+from app.queries.rows import AnyInteraction, ContactRow, InteractionRow
 from app.serializers import Known, interaction_dicts
 
 
@@ -88,6 +88,9 @@ class Transaction:
         # (tenant, identity kind, value) -> contact, or None: senders looked up once
         # for a group commit, and the cards it made.
         self.contacts: dict[tuple[int, str, str], ContactRow | None] = {}
+        # (contact, channel) -> the latest interaction and its assignee's name, or None:
+        # looked up once for a group commit, kept current as its messages thread.
+        self.threads: dict[tuple[int, int], tuple[InteractionRow, str | None] | None] = {}
         # A group commit's inserts held back and written a table at a time
         # (``app.queries.deferred``); None: every insert is written at once.
         self.later: DeferredInserts | None = None

@@ -118,7 +118,7 @@ def main() -> None:
             db_cm.__exit__(None, None, None)
             server_cm.__exit__(None, None, None)
     if profiler is not None:
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(
             args.profile)
     per_message.sort()
     n = len(per_message)

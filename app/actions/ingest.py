@@ -100,6 +100,9 @@ class _Thread:
     # customer answered. Only then is it offered here; work already waiting keeps its
     # place, so a customer who writes again does not jump ahead of those who wait.
     requeued: bool = False
+    # The contact's latest interaction on the channel (found as such, or new): what
+    # the next message of theirs in the same group commit continues.
+    latest: bool = False
 
 
 def _ingest_once(ctx: AppContext, msg: InboundMessage) -> IngestResult:
@@ -147,7 +150,10 @@ def ingest_in(ctx: AppContext, tx: Transaction, msg: InboundMessage) -> IngestRe
     if thread.created:
         q.insert_interaction(conn, row, tx.later)
     else:
-        q.update_interaction(conn, row, thread.before)
+        q.update_interaction(conn, row, thread.before, tx.later)
+    if thread.latest:
+        tx.threads[(contact.id, channel.id)] = (
+            row, offer.name if offer is not None else thread.assignee_name)
     assert row.id is not None
     html = sanitize_html(msg.html) if msg.html else None
     message_id = q.insert_message(conn, {
@@ -274,16 +280,20 @@ def _thread(
                            ).scalar()
         if iid is not None:
             found = q.load_interaction(conn, q.INTERACTION_BY_ID, {"interaction_id": iid})
+    latest = False
     if found is None and not new_contact:  # a card made just now has no conversations
-        # The contact's latest conversation on this channel: open, or recently resolved.
-        found = q.load_interaction(conn, q.LATEST_INTERACTION,
-                                   {"contact_id": contact.id, "channel_id": channel.id})
+        # The contact's latest conversation on this channel: open, or recently resolved
+        # (looked up already for a group commit, or continued earlier in it).
+        key = (contact.id, channel.id)
+        found = tx.threads[key] if key in tx.threads else q.load_interaction(
+            conn, q.LATEST_INTERACTION, {"contact_id": contact.id, "channel_id": channel.id})
+        latest = True
         if found is not None and channel.kind == "sms" and _stale_sms(tenant.settings,
                                                                       found[0], now):
             found = None
     if found is not None:
         row, assignee_name = found
-        thread = _Thread(row, False, row.values(), assignee_name)
+        thread = _Thread(row, False, row.values(), assignee_name, latest=latest)
         if row.status in OPEN_STATUSES:
             if row.status == "queued" and "snoozed_until" in row.meta and row.queued_at > now:
                 # The customer wrote during a snooze: it ends now and the work is routed
@@ -315,7 +325,7 @@ def _thread(
             history.append({"kind": "reopened", "created_at": now, "data": {}})
             queueing.set_sla_due(row, config)
             return thread
-    return _Thread(_open(ctx, tx, entry, contact, msg, now, history), True, {})
+    return _Thread(_open(ctx, tx, entry, contact, msg, now, history), True, {}, latest=True)
 
 
 def _due(msg: InboundMessage, now: datetime) -> datetime:

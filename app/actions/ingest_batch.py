@@ -62,6 +62,7 @@ def ingest_many(ctx: AppContext, messages: Sequence[InboundMessage]) -> list[Out
             with ctx.transaction() as tx:
                 _check_duplicates(ctx, tx, [messages[i] for i in batch])
                 _find_senders(ctx, tx, [messages[i] for i in batch])
+                _find_threads(ctx, tx, [messages[i] for i in batch])
                 with _held_inserts(ctx, tx, len(batch)):
                     results = [ingest_in(ctx, tx, messages[i]) for i in batch]
                 together = results  # written: from here on, only the commit can fail
@@ -123,15 +124,10 @@ def _find_senders(ctx: AppContext, tx: Transaction, messages: list[InboundMessag
     batch, kept on the transaction for ``ingest_in`` (None: a card to make)."""
     wanted: dict[tuple[int, str], set[str]] = {}
     for msg in messages:
-        entry = ctx.config_cache.by_id(msg.channel_id)
-        if entry is None or entry.tenant.id is None:
-            continue
-        try:
-            value = sender_value(msg.sender, entry.tenant.default_region,
-                                 trusted=bool(msg.meta.get("sender_not_phone")))
-        except ActionError:
-            continue  # ingest_in answers for it
-        wanted.setdefault((entry.tenant.id, msg.sender.kind), set()).add(value)
+        key = _sender_key(ctx, msg)
+        if key is not None:
+            tenant_id, kind, value = key
+            wanted.setdefault((tenant_id, kind), set()).add(value)
     conn = tx.session.connection()
     for (tenant_id, kind), values in wanted.items():
         if len(values) < 2:
@@ -139,6 +135,40 @@ def _find_senders(ctx: AppContext, tx: Transaction, messages: list[InboundMessag
         found = q.find_contacts(conn, tenant_id, kind, sorted(values))
         for value in values:
             tx.contacts[(tenant_id, kind, value)] = found.get(value)
+
+
+def _find_threads(ctx: AppContext, tx: Transaction, messages: list[InboundMessage]) -> None:
+    """The known senders' latest interactions: one query per channel for the batch,
+    locked as ``ingest_in`` would lock each, kept on the transaction."""
+    wanted: dict[int, set[int]] = {}
+    for msg in messages:
+        if msg.interaction_id is not None or msg.thread_refs:
+            continue  # threaded by what it names, not by its sender
+        key = _sender_key(ctx, msg)
+        contact = tx.contacts.get(key) if key is not None else None
+        if contact is not None:
+            wanted.setdefault(msg.channel_id, set()).add(contact.id)
+    conn = tx.session.connection()
+    for channel_id, contact_ids in wanted.items():
+        if len(contact_ids) < 2:
+            continue  # ingest_in asks its one question itself
+        found = q.latest_interactions(conn, channel_id, sorted(contact_ids))
+        for contact_id in contact_ids:
+            tx.threads[(contact_id, channel_id)] = found.get(contact_id)
+
+
+def _sender_key(ctx: AppContext, msg: InboundMessage) -> tuple[int, str, str] | None:
+    """(tenant, identity kind, value as stored) of the sender, or None when
+    ``ingest_in`` will refuse the message (it answers for it)."""
+    entry = ctx.config_cache.by_id(msg.channel_id)
+    if entry is None or entry.tenant.id is None:
+        return None
+    try:
+        value = sender_value(msg.sender, entry.tenant.default_region,
+                             trusted=bool(msg.meta.get("sender_not_phone")))
+    except ActionError:
+        return None
+    return entry.tenant.id, msg.sender.kind, value
 
 
 def _alone(ctx: AppContext, msg: InboundMessage) -> Outcome:

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Executable, event, insert, text
+from sqlalchemy import Connection, Executable, Update, bindparam, event, insert, text, update
 
 from app.queries.rows import TABLES
 
@@ -48,14 +48,20 @@ _PG_RESERVE = text(
 
 
 class DeferredInserts:
-    """Rows waiting to be written on one connection, and the ids reserved for them."""
+    """Rows waiting to be written on one connection, the ids reserved for them, and
+    the changes waiting for interactions (merged per row: the last value wins, as
+    if each update had run in turn)."""
 
     def __init__(self, conn: Connection, ids: dict[str, list[int]]) -> None:
         self.conn = conn
         self._ids = {name: iter(values) for name, values in ids.items()}
         self._rows: dict[str, list[dict[str, Any]]] = {name: [] for name in ORDER}
+        # Held interaction inserts by id (a later change is merged into its row) and
+        # held changes to stored interactions.
+        self._new_interactions: dict[int, dict[str, Any]] = {}
+        self._changes: dict[int, dict[str, Any]] = {}
         self._pending = False
-        self._assigned = False  # a held interaction has an assignee
+        self._assigned = False  # held work has an assignee, or a changed one
 
     def new_id(self, table: str) -> int:
         """An id for a new row of ``table`` (one of ``RESERVED``)."""
@@ -68,20 +74,42 @@ class DeferredInserts:
     def add(self, table: str, row: dict[str, Any]) -> None:
         self._rows[table].append(row)
         self._pending = True
-        if table == "interaction" and row.get("assignee_id") is not None:
-            self._assigned = True
+        if table == "interaction":
+            self._new_interactions[row["id"]] = row
+            if row.get("assignee_id") is not None:
+                self._assigned = True
+
+    def change_interaction(self, interaction_id: int, changes: dict[str, Any]) -> None:
+        """An UPDATE of one interaction's columns, held with the rest."""
+        held = self._new_interactions.get(interaction_id)
+        if held is not None:
+            held.update(changes)
+        else:
+            self._changes.setdefault(interaction_id, {}).update(changes)
+        self._pending = True
+        if "assignee_id" in changes or "status" in changes:
+            self._assigned = True  # an agent's load may have changed
 
     def flush(self) -> None:
-        """Write what waits, parents first. Re-entrant: the hook fires for these
-        very statements, and finds nothing left to write."""
+        """Write what waits, parents first, then the changes. Re-entrant: the hook
+        fires for these very statements, and finds nothing left to write."""
         if not self._pending:
             return
         self._pending = self._assigned = False
+        self._new_interactions = {}
         for name in ORDER:
             rows = self._rows[name]
             if rows:
                 self._rows[name] = []
                 self.conn.execute(_INSERTS[name], rows)
+        changes, self._changes = self._changes, {}
+        by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for interaction_id, values in changes.items():
+            params = {f"v_{k}": v for k, v in values.items()}
+            params["b_id"] = interaction_id
+            by_columns.setdefault(frozenset(values), []).append(params)
+        for columns, rows in by_columns.items():
+            self.conn.execute(_update_statement(columns), rows)
 
     def _before_execute(self, conn: Connection, statement: Any, *_: Any) -> None:
         reads = statement.get_execution_options().get(_OPTION) \
@@ -89,6 +117,19 @@ class DeferredInserts:
         if reads == "none" or (reads == "assigned" and not self._assigned):
             return
         self.flush()
+
+
+_UPDATES: dict[frozenset[str], Update] = {}
+
+
+def _update_statement(columns: frozenset[str]) -> Update:
+    statement = _UPDATES.get(columns)
+    if statement is None:
+        table = TABLES["interaction"]
+        statement = _UPDATES[columns] = (
+            update(table).where(table.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"v_{name}") for name in sorted(columns)}))
+    return statement
 
 
 def reserve_ids(conn: Connection, n: int) -> dict[str, list[int]]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Update, bindparam, insert, select, update
+from sqlalchemy import Connection, Update, bindparam, func, insert, select, update
 
 from app.queries.deferred import READS_NO_HELD_ROWS, DeferredInserts
 from app.queries.rows import INTERACTION_COLUMNS, TABLES, ContactRow, InteractionRow
@@ -69,6 +69,20 @@ LATEST_INTERACTION = (
            interaction.c.channel_id == bindparam("channel_id"))
     .order_by(interaction.c.id.desc())
     .limit(1)
+    .with_for_update(of=interaction)
+)
+# The latest interaction of each of these contacts on one channel, locked in id
+# order (two group commits lock what they share in the same order).
+_latest_ids = (
+    select(func.max(interaction.c.id))
+    .where(interaction.c.channel_id == bindparam("channel_id"),
+           interaction.c.contact_id.in_(bindparam("contact_ids", expanding=True)))
+    .group_by(interaction.c.contact_id)
+)
+LATEST_INTERACTIONS = (
+    _with_assignee
+    .where(interaction.c.id.in_(_latest_ids.scalar_subquery()))
+    .order_by(interaction.c.id)
     .with_for_update(of=interaction)
 )
 INTERACTION_BY_ID = (
@@ -162,6 +176,18 @@ def load_interaction(conn: Connection, statement: Any, params: dict[str, Any]
     return InteractionRow(*values), assignee_name
 
 
+def latest_interactions(conn: Connection, channel_id: int, contact_ids: list[int]
+                        ) -> dict[int, tuple[InteractionRow, str | None]]:
+    """contact -> (latest interaction on the channel, its assignee's name), locked."""
+    found: dict[int, tuple[InteractionRow, str | None]] = {}
+    for row in conn.execute(LATEST_INTERACTIONS, {"channel_id": channel_id,
+                                                  "contact_ids": sorted(set(contact_ids))}):
+        *values, assignee_name = row
+        interaction_row = InteractionRow(*values)
+        found[interaction_row.contact_id] = (interaction_row, assignee_name)
+    return found
+
+
 def insert_interaction(conn: Connection, row: InteractionRow,
                        later: DeferredInserts | None = None) -> int:
     values = row.values()
@@ -174,10 +200,15 @@ def insert_interaction(conn: Connection, row: InteractionRow,
     return row.id
 
 
-def update_interaction(conn: Connection, row: InteractionRow, before: dict[str, Any]) -> None:
+def update_interaction(conn: Connection, row: InteractionRow, before: dict[str, Any],
+                       later: DeferredInserts | None = None) -> None:
     """Write the columns that changed since ``before``, as the ORM would."""
     changes = row.changes(before)
     if not changes:
+        return
+    if later is not None:
+        assert row.id is not None
+        later.change_interaction(row.id, changes)
         return
     key = frozenset(changes)
     statement = _updates.get(key)
