@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import make_engine, utcnow, write_engine
 from app.events import Event, EventBus
-from app.queries.deferred import DeferredInserts
+from app.queries.held_writes import HeldWrites
 from app.queries.rows import AnyInteraction, ContactRow, InteractionRow
 from app.serializers import Known, interaction_dicts
 
@@ -91,9 +91,9 @@ class Transaction:
         # (contact, channel) -> the latest interaction and its assignee's name, or None:
         # looked up once for a group commit, kept current as its messages thread.
         self.threads: dict[tuple[int, int], tuple[InteractionRow, str | None] | None] = {}
-        # A group commit's inserts held back and written a table at a time
-        # (``app.queries.deferred``); None: every insert is written at once.
-        self.later: DeferredInserts | None = None
+        # A group commit's writes held back and written a table at a time
+        # (``app.queries.held_writes``); None: every insert is written at once.
+        self.later: HeldWrites | None = None
 
     def emit(self, event: Event) -> None:
         self.events.append(event)

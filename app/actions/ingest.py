@@ -27,7 +27,7 @@ from app.models import Interaction
 from app.models.interactions import OPEN_STATUSES
 from app.observability import METRICS
 from app.queries import ingest as q
-from app.queries.deferred import DeferredInserts
+from app.queries.held_writes import HeldWrites
 from app.queries.rows import ContactRow, InteractionRow, MessageRow
 from app.serializers import message_dict
 from app.services import assignment, auto_reply, queueing, spam
@@ -209,7 +209,7 @@ def _resolve_contact(
     *,
     trusted: bool = False,
     known: dict[tuple[int, str, str], ContactRow | None] | None = None,
-    later: DeferredInserts | None = None,
+    later: HeldWrites | None = None,
 ) -> tuple[ContactRow, str, bool]:
     """Find the customer by any identity they wrote from, or make them a card.
 

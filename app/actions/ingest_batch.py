@@ -5,8 +5,8 @@ webhook posts) share one commit and one trip to a worker thread: in process that
 ~40 % less CPU per message at 16 a batch on SQLite (``bench/ingest_inprocess.py
 --batch 16``). Each message is written exactly as ``ingest`` writes it; the events
 of all of them are published after the one commit, in order. On PostgreSQL the
-batch's inserts are also held back and written a table at a time
-(``app.queries.deferred``), which saves most of its round trips.
+batch's writes are also held back and written a table at a time
+(``app.queries.held_writes``), which saves most of its round trips.
 
 One bad message never takes the others down: if one fails inside the shared
 transaction, it is rolled back whole and every message is ingested again on its own,
@@ -31,7 +31,7 @@ from app.actions.ingest import (
 from app.context import AppContext, Transaction
 from app.errors import ActionError
 from app.queries import ingest as q
-from app.queries.deferred import deferred_inserts
+from app.queries.held_writes import held_writes
 from channels.types import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def ingest_many(ctx: AppContext, messages: Sequence[InboundMessage]) -> list[Out
                 _check_duplicates(ctx, tx, [messages[i] for i in batch])
                 _find_senders(ctx, tx, [messages[i] for i in batch])
                 _find_threads(ctx, tx, [messages[i] for i in batch])
-                with _held_inserts(ctx, tx, len(batch)):
+                with _writes_held(ctx, tx, len(batch)):
                     results = [ingest_in(ctx, tx, messages[i]) for i in batch]
                 together = results  # written: from here on, only the commit can fail
         except Exception as exc:
@@ -85,14 +85,14 @@ def ingest_many(ctx: AppContext, messages: Sequence[InboundMessage]) -> list[Out
 
 
 @contextmanager
-def _held_inserts(ctx: AppContext, tx: Transaction, n: int) -> Iterator[None]:
-    """On PostgreSQL, the batch's inserts are written a table at a time
-    (``app.queries.deferred``): a few statements per batch instead of five per
+def _writes_held(ctx: AppContext, tx: Transaction, n: int) -> Iterator[None]:
+    """On PostgreSQL, the batch's writes are held and written a table at a time
+    (``app.queries.held_writes``): a few statements per batch instead of five per
     message."""
     if ctx.dialect != "postgresql":
         yield
         return
-    with deferred_inserts(tx.session.connection(), n) as later:
+    with held_writes(tx.session.connection(), n) as later:
         tx.later = later
         try:
             yield

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, func, or_, select, update
 
 import routing
-from app.queries.deferred import READS_ASSIGNED_WORK, READS_NO_HELD_ROWS
+from app.queries.held_writes import READS_ASSIGNED_WORK, READS_NO_HELD_ROWS
 from app.queries.rows import TABLES
 
 agent_state = TABLES["agent_state"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Update, bindparam, func, insert, select, update
 
-from app.queries.deferred import READS_NO_HELD_ROWS, DeferredInserts
+from app.queries.held_writes import READS_NO_HELD_ROWS, HeldWrites
 from app.queries.rows import INTERACTION_COLUMNS, TABLES, ContactRow, InteractionRow
 
 message = TABLES["message"]
@@ -133,11 +133,11 @@ def find_contacts(conn: Connection, tenant_id: int, kind: str, values: list[str]
 
 
 # The inserts below write at once, or hold the row back for the group commit's
-# ``later`` (``app.queries.deferred``) with an id reserved for it.
+# ``later`` (``app.queries.held_writes``) with an id reserved for it.
 
 
 def create_contact(conn: Connection, tenant_id: int, name: str | None, now: datetime,
-                   later: DeferredInserts | None = None) -> ContactRow:
+                   later: HeldWrites | None = None) -> ContactRow:
     values: dict[str, Any] = {
         "tenant_id": tenant_id, "name": name, "vip": False, "sms_opted_out": False,
         "notes": None, "attributes": {}, "created_at": now, "updated_at": now,
@@ -151,7 +151,7 @@ def create_contact(conn: Connection, tenant_id: int, name: str | None, now: date
 
 
 def add_identity(conn: Connection, tenant_id: int, contact: ContactRow, kind: str, value: str,
-                 now: datetime, later: DeferredInserts | None = None) -> None:
+                 now: datetime, later: HeldWrites | None = None) -> None:
     values = {"tenant_id": tenant_id, "contact_id": contact.id, "kind": kind,
               "value": value, "created_at": now}
     if later is not None:
@@ -189,7 +189,7 @@ def latest_interactions(conn: Connection, channel_id: int, contact_ids: list[int
 
 
 def insert_interaction(conn: Connection, row: InteractionRow,
-                       later: DeferredInserts | None = None) -> int:
+                       later: HeldWrites | None = None) -> int:
     values = row.values()
     if later is not None:
         values["id"] = row.id = later.new_id("interaction")
@@ -201,7 +201,7 @@ def insert_interaction(conn: Connection, row: InteractionRow,
 
 
 def update_interaction(conn: Connection, row: InteractionRow, before: dict[str, Any],
-                       later: DeferredInserts | None = None) -> None:
+                       later: HeldWrites | None = None) -> None:
     """Write the columns that changed since ``before``, as the ORM would."""
     changes = row.changes(before)
     if not changes:
@@ -222,7 +222,7 @@ def update_interaction(conn: Connection, row: InteractionRow, before: dict[str, 
 
 
 def insert_message(conn: Connection, values: dict[str, Any],
-                   later: DeferredInserts | None = None) -> int:
+                   later: HeldWrites | None = None) -> int:
     if later is not None:
         mid = later.new_id("message")
         later.add("message", {**values, "id": mid})
@@ -231,7 +231,7 @@ def insert_message(conn: Connection, values: dict[str, Any],
 
 
 def insert_history(conn: Connection, rows: Iterable[dict[str, Any]],
-                   later: DeferredInserts | None = None) -> None:
+                   later: HeldWrites | None = None) -> None:
     """History lines (``interaction_event``), in the order given."""
     batch = [{"actor_id": None, **r} for r in rows]
     if later is not None:

@@ -21,7 +21,7 @@ from app.actions.ingest_batch import ingest_many
 from app.context import AppContext
 from app.events import Event
 from app.models import Contact, ContactIdentity, Interaction, InteractionEvent, Message
-from app.queries.deferred import DeferredInserts
+from app.queries.held_writes import HeldWrites
 from channels.types import Identity, InboundMessage
 from tests.factories import make_world
 
@@ -141,16 +141,16 @@ def test_a_held_back_insert_that_fails_sends_the_batch_one_by_one(
         pg: AppContext, monkeypatch: Any) -> None:
     ctx = pg
     w = make_world(ctx)
-    real = DeferredInserts.flush
+    real = HeldWrites.flush
     failed: list[bool] = []
 
-    def fail_once(self: DeferredInserts) -> None:
+    def fail_once(self: HeldWrites) -> None:
         if not failed and self._pending:
             failed.append(True)
             raise IntegrityError("INSERT", {}, Exception("a race with another process"))
         real(self)
 
-    monkeypatch.setattr(DeferredInserts, "flush", fail_once)
+    monkeypatch.setattr(HeldWrites, "flush", fail_once)
     outcomes = ingest_many(ctx, [sms(w.channel.id, "+221772000201", "un", "f1"),
                                  sms(w.channel.id, "+221772000202", "deux", "f2")])
     # Not a failed commit: nothing was written, so each message is ingested alone.

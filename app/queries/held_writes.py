@@ -1,9 +1,11 @@
-"""Inserts of a group commit, held back and written a table at a time.
+"""The writes of a group commit, held back and written a table at a time.
 
-New messages mostly insert rows (contact, identity, interaction, message, history):
-one statement each is five round trips per message on PostgreSQL, and SQLAlchemy's
-cost per statement on either back end. Held back, a batch writes each table's rows
-with one ``executemany`` (psycopg pipelines it), just before anything else runs on
+New messages mostly insert rows (contact, identity, interaction, message, history)
+and change their conversation: one statement each is five round trips per message
+on PostgreSQL, and SQLAlchemy's cost per statement on either back end. Held back, a
+batch writes each table's new rows with one ``executemany`` (psycopg pipelines it),
+then the interactions' changes (merged per row, grouped by the columns they set),
+just before anything else runs on
 the connection (a read, an update, an ORM query or flush: a ``before_execute`` hook
 on that one connection) and at the end. So whatever the batch reads sees every row it
 wrote before, exactly as if each had been written at once. A statement may say it
@@ -47,7 +49,7 @@ _PG_RESERVE = text(
 )
 
 
-class DeferredInserts:
+class HeldWrites:
     """Rows waiting to be written on one connection, the ids reserved for them, and
     the changes waiting for interactions (merged per row: the last value wins, as
     if each update had run in turn)."""
@@ -139,11 +141,11 @@ def reserve_ids(conn: Connection, n: int) -> dict[str, list[int]]:
 
 
 @contextmanager
-def deferred_inserts(conn: Connection, n: int) -> Iterator[DeferredInserts]:
+def held_writes(conn: Connection, n: int) -> Iterator[HeldWrites]:
     """Hold back inserts on ``conn`` for a batch of ``n`` messages. Everything held is
     written when the block ends normally; on an error it is dropped with the
     transaction the caller rolls back."""
-    later = DeferredInserts(conn, reserve_ids(conn, n))
+    later = HeldWrites(conn, reserve_ids(conn, n))
     event.listen(conn, "before_execute", later._before_execute)
     try:
         yield later
