@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -85,3 +86,79 @@ def test_training_is_deterministic() -> None:
     a, b = train(examples).model, train(examples).model
     assert a.mlp is not None and b.mlp is not None
     np.testing.assert_array_equal(a.mlp.w1, b.mlp.w1)
+
+
+def _plain_fit_mlp(
+    x: Any,
+    y: Any,
+    n_labels: int,
+    *,
+    hidden: int = 8,
+    epochs: int = 3,
+    batch: int = 16,
+    seed: int = 0,
+) -> list[Any]:
+    """fit_mlp as first written: scipy slicing and fancy-indexed updates (the reference)."""
+    from scipy.sparse import csr_matrix
+
+    from classifier.mlp import _BETA1, _BETA2, _EPS, LEARNING_RATE
+
+    rng = np.random.default_rng(seed)
+    x = csr_matrix(x, dtype=np.float32)
+    n, d = x.shape
+    w1 = (rng.standard_normal((d, hidden)) * 0.05).astype(np.float32)
+    b1 = np.zeros(hidden, np.float32)
+    w2 = (rng.standard_normal((hidden, n_labels)) / np.sqrt(hidden)).astype(np.float32)
+    b2 = np.zeros(n_labels, np.float32)
+    m1, v1 = np.zeros_like(w1), np.zeros_like(w1)
+    dense = [b1, w2, b2]
+    moments = [(np.zeros_like(a), np.zeros_like(a)) for a in dense]
+    step = 0
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch):
+            step += 1
+            rows = order[start : start + batch]
+            xb = x[rows]
+            cols = np.unique(xb.indices)
+            xs = xb[:, cols]
+            h = np.maximum(xs @ w1[cols] + b1, 0.0)
+            z = h @ w2 + b2
+            z -= z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            p[np.arange(len(rows)), y[rows]] -= 1.0
+            g = (p / len(rows)).astype(np.float32)
+            dh = (g @ w2.T) * (h > 0)
+            grads = [dh.sum(axis=0), h.T @ g, g.sum(axis=0)]
+            g1 = np.asarray(xs.T @ dh, dtype=np.float32)
+            rate = LEARNING_RATE * np.sqrt(1 - _BETA2**step) / (1 - _BETA1**step)
+            m = _BETA1 * m1[cols] + (1 - _BETA1) * g1
+            v = _BETA2 * v1[cols] + (1 - _BETA2) * g1 * g1
+            m1[cols], v1[cols] = m, v
+            w1[cols] -= rate * m / (np.sqrt(v) + _EPS)
+            for param, grad, (mm, vv) in zip(dense, grads, moments, strict=True):
+                mm *= _BETA1
+                mm += (1 - _BETA1) * grad
+                vv *= _BETA2
+                vv += (1 - _BETA2) * grad * grad
+                param -= rate * mm / (np.sqrt(vv) + _EPS)
+    return [w1, b1, w2, b2]
+
+
+def test_fast_fit_is_bit_for_bit_the_plain_one() -> None:
+    from classifier.features import Vectorizer
+    from classifier.mlp import fit_mlp
+
+    examples = _examples(30)
+    texts = [t for t, _ in examples]
+    labels = sorted({label for _, label in examples})
+    y = np.asarray([labels.index(label) for _, label in examples], dtype=np.intp)
+    x = Vectorizer.fit(texts).matrix(texts)
+    head = fit_mlp(x, y, len(labels), hidden=8, epochs=3, batch=16, seed=5)
+    for got, want in zip(
+        (head.w1, head.b1, head.w2, head.b2),
+        _plain_fit_mlp(x, y, len(labels), seed=5),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got, want)
