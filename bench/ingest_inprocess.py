@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook import make_database  # noqa: E402
+from bench.webhook import analyze, make_database  # noqa: E402
 
 
 def main() -> None:
@@ -84,6 +84,7 @@ def main() -> None:
 
         for i in range(100):  # warm caches, compiled statements and the pool
             actions.ingest(ctx, message(-1 - i))
+        analyze(url)  # planner statistics, as on a live database
         statements = 0
 
         def count(*_: Any) -> None:

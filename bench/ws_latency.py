@@ -33,7 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.webhook import (  # noqa: E402
+    analyze,
     make_database,
+    run_load,
     seed,
     sms_requests,
     start_redis,
@@ -129,6 +131,9 @@ def main() -> None:
         ports = [p for _, p in servers]
         if redis is not None:
             time.sleep(2.0)  # each process subscribes to Redis once it is up
+        # A live installation has history and planner statistics: 200 SMS first.
+        run_load(ports, "POST", sms_requests(key, secret, 200), args.clients)
+        analyze(url)
         ctx = mp.get_context("fork")
         ours, theirs = ctx.Pipe()
         listener = ctx.Process(target=_listen, args=(ports[0], token, theirs), daemon=True)
