@@ -5,13 +5,13 @@ and change their conversation: one statement each is five round trips per messag
 on PostgreSQL, and SQLAlchemy's cost per statement on either back end. Held back, a
 batch writes each table's new rows with one ``executemany`` (psycopg pipelines it),
 then the interactions' changes (merged per row, grouped by the columns they set),
-just before anything else runs on
-the connection (a read, an update, an ORM query or flush: a ``before_execute`` hook
-on that one connection) and at the end. So whatever the batch reads sees every row it
-wrote before, exactly as if each had been written at once. A statement may say it
-cannot see them (``READS_NO_HELD_ROWS``) or sees only assigned work
-(``READS_ASSIGNED_WORK``: the agents' loads): then it does not make the batch write
-first, so a busy queue's "is anyone free?" does not split the batch's writes.
+just before anything else runs on the connection (a read, an update, an ORM query
+or flush: a ``before_execute`` hook on that one connection) and at the end. So
+whatever the batch reads sees every row it wrote before, exactly as if each had been
+written at once. A statement may say it cannot see them (``READS_NO_HELD_ROWS``) or
+sees only assigned work (``READS_ASSIGNED_WORK``: the agents' loads): then it does
+not make the batch write first, so a busy queue's "is anyone free?" does not split
+the batch's writes.
 
 Rows that point at a new row need its id before it is written: ids come from the
 tables' own sequences, a block reserved up front in one query per batch, so they
@@ -107,11 +107,10 @@ class HeldWrites:
         changes, self._changes = self._changes, {}
         by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
         for interaction_id, values in changes.items():
-            params = {f"v_{k}": v for k, v in values.items()}
-            params["b_id"] = interaction_id
-            by_columns.setdefault(frozenset(values), []).append(params)
+            by_columns.setdefault(frozenset(values), []).append(
+                interaction_update_params(interaction_id, values))
         for columns, rows in by_columns.items():
-            self.conn.execute(_update_statement(columns), rows)
+            self.conn.execute(interaction_update(columns), rows)
 
     def _before_execute(self, conn: Connection, statement: Any, *_: Any) -> None:
         reads = statement.get_execution_options().get(_OPTION) \
@@ -124,7 +123,9 @@ class HeldWrites:
 _UPDATES: dict[frozenset[str], Update] = {}
 
 
-def _update_statement(columns: frozenset[str]) -> Update:
+def interaction_update(columns: frozenset[str]) -> Update:
+    """``UPDATE interaction SET <columns> WHERE id = :b_id``, built once per set of
+    columns (the changes an ingest makes come in a handful of shapes)."""
     statement = _UPDATES.get(columns)
     if statement is None:
         table = TABLES["interaction"]
@@ -132,6 +133,13 @@ def _update_statement(columns: frozenset[str]) -> Update:
             update(table).where(table.c.id == bindparam("b_id"))
             .values({name: bindparam(f"v_{name}") for name in sorted(columns)}))
     return statement
+
+
+def interaction_update_params(interaction_id: int | None, changes: dict[str, Any]
+                              ) -> dict[str, Any]:
+    params = {f"v_{name}": value for name, value in changes.items()}
+    params["b_id"] = interaction_id
+    return params
 
 
 def reserve_ids(conn: Connection, n: int) -> dict[str, list[int]]:

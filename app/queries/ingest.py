@@ -6,9 +6,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Update, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from app.queries.held_writes import READS_NO_HELD_ROWS, HeldWrites
+from app.queries.held_writes import (
+    READS_NO_HELD_ROWS,
+    HeldWrites,
+    interaction_update,
+    interaction_update_params,
+)
 from app.queries.rows import INTERACTION_COLUMNS, TABLES, ContactRow, InteractionRow
 
 message = TABLES["message"]
@@ -102,9 +107,6 @@ INSERT_HISTORY = insert(history)
 TOUCH_CHANNEL = (update(channel).where(channel.c.id == bindparam("channel_id"))
                  .values(last_message_at=bindparam("v_at"))
                  .execution_options(**READS_NO_HELD_ROWS))
-
-_updates: dict[frozenset[str], Update] = {}
-
 
 def find_contact(conn: Connection, tenant_id: int, kind: str, value: str) -> ContactRow | None:
     return find_contacts(conn, tenant_id, kind, [value]).get(value)
@@ -210,15 +212,8 @@ def update_interaction(conn: Connection, row: InteractionRow, before: dict[str, 
         assert row.id is not None
         later.change_interaction(row.id, changes)
         return
-    key = frozenset(changes)
-    statement = _updates.get(key)
-    if statement is None:
-        statement = (update(interaction).where(interaction.c.id == bindparam("interaction_id"))
-                     .values({name: bindparam(f"v_{name}") for name in sorted(key)}))
-        _updates[key] = statement
-    params = {f"v_{name}": value for name, value in changes.items()}
-    params["interaction_id"] = row.id
-    conn.execute(statement, params)
+    conn.execute(interaction_update(frozenset(changes)),
+                 interaction_update_params(row.id, changes))
 
 
 def insert_message(conn: Connection, values: dict[str, Any],
