@@ -148,8 +148,19 @@
   }
   T.markOpen = markOpen;
 
+  // A list fetched while events arrive must not undo them: an event that came after the
+  // question was asked is newer than the answer (it may have taken the row out). While
+  // a fetch is in flight, each event notes the interaction it touched.
+  var inflight = 0;
+  var eventCount = 0;
+  var touchedAt = new Map();
+  function touched(id) {
+    if (inflight > 0) touchedAt.set(id, ++eventCount);
+  }
+
   // An interaction changed: put it in (or take it out of) every list it concerns.
   T.place = function (full) {
+    touched(full.id);
     var i = light(full);
     var wasMine = views.mine.items.has(i.id);
     VIEWS.forEach(function (view) {
@@ -174,6 +185,7 @@
   };
 
   T.remove = function (id) {
+    touched(id);
     VIEWS.forEach(function (view) {
       if (views[view] && views[view].items.delete(id)) draw(view);
     });
@@ -191,16 +203,24 @@
   }
 
   function load(view) {
+    inflight += 1;
+    var asked = eventCount;
+    function newer(id) { return (touchedAt.get(id) || 0) > asked; }
     return T.api("GET", query(view)).then(function (answer) {
       var v = views[view];
-      v.items = new Map();
-      answer.items.forEach(function (i) { v.items.set(i.id, light(i)); });
+      var fresh = new Map();
+      answer.items.forEach(function (i) { if (!newer(i.id)) fresh.set(i.id, light(i)); });
+      v.items.forEach(function (i, id) { if (newer(id)) fresh.set(id, i); });
+      v.items = fresh;
       v.loaded = true;
       v.next = answer.next || null;
       Object.keys(answer.counts).forEach(function (k) {
         if (!views[k] || !views[k].loaded || k === view) counts[k] = answer.counts[k];
       });
       draw(view);
+    }).finally(function () {
+      inflight -= 1;
+      if (inflight === 0) touchedAt.clear();
     });
   }
 
